@@ -1,0 +1,82 @@
+#pragma once
+// One project-wide error type. Expected failures travel as values (Result<T>); the category
+// maps to an exit code in cli/ and to an HTTP status in api/.
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace autonomy {
+
+enum class ErrorCode {
+  kUsage,         // bad flags, bad names, bad input from the operator
+  kConfig,        // bad configuration file or key material
+  kNetwork,       // connect/reset/timeout: transient
+  kAuth,          // 401/403 after the auth flow
+  kNotFound,      // repo, tag, manifest or blob absent
+  kRegistry,      // the registry answered something we cannot use (4xx/5xx, bad headers)
+  kIntegrity,     // digest or size mismatch, unparsable manifest
+  kVerification,  // missing, bad or mismatched signature
+  kIo,            // local disk
+  kCancelled,     // SIGINT / job cancel
+  kInternal,
+};
+
+std::string_view errorCodeName(ErrorCode code);
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+  bool transient = false;  // worth retrying (network, 5xx, 429)
+
+  // Prefix the message with what was being done: "copy fleet/nav:v2: " + message.
+  Error context(std::string_view what) const& {
+    Error e = *this;
+    e.message = std::string(what) + ": " + message;
+    return e;
+  }
+};
+
+inline Error makeError(ErrorCode code, std::string message, bool transient = false) {
+  return Error{code, std::move(message), transient};
+}
+
+// A minimal expected<T, Error> (C++20 has none).
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() & { return std::get<0>(v_); }
+  const T& value() const& { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
+  T* operator->() { return &std::get<0>(v_); }
+  const T* operator->() const { return &std::get<0>(v_); }
+  T& operator*() & { return std::get<0>(v_); }
+  const T& operator*() const& { return std::get<0>(v_); }
+  const Error& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() = default;
+  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT
+  bool ok() const { return ok_; }
+  explicit operator bool() const { return ok_; }
+  const Error& error() const { return error_; }
+
+ private:
+  Error error_;
+  bool ok_ = true;
+};
+
+using Status = Result<void>;
+
+}  // namespace autonomy
