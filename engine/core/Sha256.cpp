@@ -21,6 +21,12 @@ void Sha256::reset() {
   if (EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) throw std::runtime_error("EVP_DigestInit_ex failed");
 }
 
+Sha256 Sha256::clone() const {
+  Sha256 out;
+  if (EVP_MD_CTX_copy_ex(out.ctx_.get(), ctx_.get()) != 1) throw std::runtime_error("EVP_MD_CTX_copy_ex failed");
+  return out;
+}
+
 void Sha256::update(const void* data, std::size_t size) {
   if (size == 0) return;
   EVP_DigestUpdate(ctx_.get(), data, size);

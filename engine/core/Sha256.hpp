@@ -19,6 +19,8 @@ class Sha256 {
   void update(std::string_view bytes) { update(bytes.data(), bytes.size()); }
   std::string hexDigest();  // finishes; the object must be reset() before reuse
   void reset();
+  // An independent copy of the running state (a resume point for an interrupted upload).
+  Sha256 clone() const;
 
   static std::string hex(std::string_view bytes);  // one-shot lowercase hex digest
 

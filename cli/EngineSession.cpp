@@ -1,0 +1,78 @@
+#include "cli/EngineSession.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+
+namespace autonomy::cli {
+
+struct EngineSession::Signals {
+  explicit Signals(boost::asio::io_context& io) : set(io, SIGINT, SIGTERM) {}
+  boost::asio::signal_set set;
+  int count = 0;
+};
+
+EngineSession::EngineSession() : pool_(io_.get_executor()) {}
+
+Result<std::unique_ptr<EngineSession>> EngineSession::create(const std::string& fromHost, const std::string& toHost,
+                                                             const RegistryFlags& flags) {
+  std::unique_ptr<EngineSession> s(new EngineSession());
+  s->pool_.setDefaultLimit(flags.maxConnections);
+  auto settingsFor = [&](const std::string& host) -> Result<registry::RegistrySettings> {
+    registry::RegistrySettings rs;
+    rs.host = host;
+    rs.insecure = flags.allowInsecure;
+    rs.certsRoots = flags.certsDirs;
+    rs.maxConnections = flags.maxConnections;
+    rs.stallTimeout = std::chrono::seconds(flags.stallTimeoutSeconds);
+    auto creds = registry::findCredentials(flags.authFile, host);
+    if (!creds) return creds.error();
+    rs.credentials = *creds;
+    return rs;
+  };
+  auto from = settingsFor(fromHost);
+  if (!from) return from.error();
+  auto to = settingsFor(toHost);
+  if (!to) return to.error();
+  s->source_ = std::make_unique<registry::RegistryClient>(s->pool_, *from);
+  s->dest_ = std::make_unique<registry::RegistryClient>(s->pool_, *to);
+  s->ledger_ = std::make_unique<copy::BlobLedger>(s->io_.get_executor());
+  // A transfer holds a source and a destination connection at once; when both are the same
+  // host, half the connections each keeps transfers from starving one another.
+  const std::size_t transfers = fromHost == toHost ? std::max<std::size_t>(1, flags.maxConnections / 2)
+                                                   : std::max<std::size_t>(1, flags.maxConnections);
+  s->transferGate_ = std::make_unique<registry::AsyncGate>(s->io_.get_executor(), transfers);
+  s->ctx_.source = s->source_.get();
+  s->ctx_.dest = s->dest_.get();
+  s->ctx_.ledger = s->ledger_.get();
+  s->ctx_.transferGate = s->transferGate_.get();
+  s->ctx_.limits.blobsPerRepo = flags.blobConcurrency;
+  s->ctx_.cancel = std::make_shared<CancelToken>();
+  return s;
+}
+
+void EngineSession::armSignals() {
+  if (signals_) return;
+  signals_ = std::make_shared<Signals>(io_);
+  auto handler = std::make_shared<std::function<void(const boost::system::error_code&, int)>>();
+  std::weak_ptr<Signals> weak = signals_;
+  auto cancel = ctx_.cancel;
+  *handler = [weak, cancel, handler](const boost::system::error_code& ec, int) {
+    auto s = weak.lock();
+    if (ec || !s) return;
+    if (++s->count > 1) {
+      static constexpr char kMsg[] = "\ninterrupted again: exiting now\n";
+      (void)!::write(2, kMsg, sizeof kMsg - 1);
+      ::_exit(130);
+    }
+    static constexpr char kMsg[] =
+        "\ninterrupt: stopping transfers; nothing incomplete will be tagged (press again to exit at once)\n";
+    (void)!::write(2, kMsg, sizeof kMsg - 1);
+    cancel->cancel();
+    s->set.async_wait(*handler);
+  };
+  signals_->set.async_wait(*handler);
+}
+
+}  // namespace autonomy::cli

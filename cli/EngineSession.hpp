@@ -1,0 +1,54 @@
+#pragma once
+// The in-process engine as the CLI runs it: one io_context thread, a connection pool, a client
+// per registry, the blob ledger, SIGINT/SIGTERM wired to cancellation.
+#include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/copy/CopyContext.hpp"
+
+namespace autonomy::cli {
+
+struct RegistryFlags {
+  bool allowInsecure = false;
+  std::optional<std::filesystem::path> authFile;
+  std::vector<std::filesystem::path> certsDirs;
+  std::size_t maxConnections = 8;
+  std::size_t blobConcurrency = 4;
+  int stallTimeoutSeconds = 60;
+};
+
+class EngineSession {
+ public:
+  // Loads credentials for both hosts; a broken auth file is a configuration error.
+  static Result<std::unique_ptr<EngineSession>> create(const std::string& fromHost, const std::string& toHost,
+                                                       const RegistryFlags& flags);
+
+  boost::asio::io_context& io() { return io_; }
+  copy::CopyContext& context() { return ctx_; }
+  bool interrupted() const { return ctx_.cancel->cancelled(); }
+
+  // Runs the io_context until `task` finishes; the first SIGINT/SIGTERM cancels, a second exits.
+  template <typename T>
+  T run(boost::asio::awaitable<T> task);
+
+ private:
+  EngineSession();
+  void armSignals();
+
+  boost::asio::io_context io_;
+  registry::ConnectionPool pool_;
+  std::unique_ptr<registry::RegistryClient> source_;
+  std::unique_ptr<registry::RegistryClient> dest_;
+  std::unique_ptr<copy::BlobLedger> ledger_;
+  std::unique_ptr<registry::AsyncGate> transferGate_;
+  copy::CopyContext ctx_;
+  struct Signals;
+  std::shared_ptr<Signals> signals_;
+};
+
+}  // namespace autonomy::cli
+
+#include "cli/EngineSession.ipp"

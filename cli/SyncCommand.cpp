@@ -1,0 +1,180 @@
+#include "cli/SyncCommand.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "cli/ConsoleProgress.hpp"
+#include "cli/ExitCodes.hpp"
+#include "engine/catalog/Catalog.hpp"
+#include "engine/copy/SyncRun.hpp"
+
+namespace autonomy::cli {
+
+namespace {
+
+void usageError(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
+
+// Fail-closed: a run verifies with a key, or the operator said out loud that it must not.
+Result<std::shared_ptr<const verify::PublicKey>> loadVerification(const VerifyFlags& v) {
+  if (!v.pubKey.empty() && v.skipVerify)
+    return makeError(ErrorCode::kUsage, "--pub-key and --skip-verify contradict each other; pass one");
+  if (v.pubKey.empty() && !v.skipVerify)
+    return makeError(ErrorCode::kUsage,
+                     "refusing to copy unverified images: pass --pub-key <cosign.pub> to verify every repo "
+                     "(or --skip-verify, for development only)");
+  if (v.skipVerify) {
+    std::fprintf(stderr,
+                 "WARNING: --skip-verify: signatures are NOT checked; unsigned or tampered images will be copied. "
+                 "Never use this on a fleet.\n");
+    return std::shared_ptr<const verify::PublicKey>();
+  }
+  auto key = verify::PublicKey::fromFile(v.pubKey);
+  if (!key) return key.error();
+  return std::shared_ptr<const verify::PublicKey>(std::make_shared<verify::PublicKey>(std::move(*key)));
+}
+
+int exitFor(const std::vector<catalog::SeedRecord>& records, bool interrupted) {
+  if (interrupted) return kExitInterrupted;
+  for (const auto& r : records)
+    if (!r.ok()) return kExitFailed;
+  return kExitOk;
+}
+
+}  // namespace
+
+void addRegistryFlags(CLI::App& cmd, RegistryFlags& f) {
+  cmd.add_flag("--allow-insecure-registry", f.allowInsecure,
+               "permit plain-HTTP registries (e.g. localhost); HTTPS is still tried first");
+  cmd.add_option("--authfile", f.authFile,
+                 "registry credentials (Docker config.json / containers auth.json); default: REGISTRY_AUTH_FILE, "
+                 "$XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json, ~/.docker/config.json")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--certs-dir", f.certsDirs,
+                 "extra certs.d-style root: <dir>/<host:port>/ca.crt, client.cert, client.key (repeatable); "
+                 "/etc/containers/certs.d and /etc/docker/certs.d are always searched")
+      ->check(CLI::ExistingDirectory);
+  cmd.add_option("--max-connections", f.maxConnections, "connections per registry host")
+      ->default_val(8)
+      ->check(CLI::Range(1, 256));
+  cmd.add_option("--blob-concurrency", f.blobConcurrency, "blobs copied in parallel within a repo")
+      ->default_val(4)
+      ->check(CLI::Range(1, 64));
+  cmd.add_option("--stall-timeout", f.stallTimeoutSeconds,
+                 "seconds without progress before a transfer is retried (slow links are fine; stalls are not)")
+      ->default_val(60)
+      ->check(CLI::Range(1, 3600));
+}
+
+void addVerifyFlags(CLI::App& cmd, VerifyFlags& v) {
+  cmd.add_option("--pub-key", v.pubKey, "cosign public key (SPKI PEM) verifying every synced repo");
+  cmd.add_flag("--skip-verify", v.skipVerify, "bypass verification for all repos (fail-open; dev only)");
+  cmd.add_flag("--copy-policy", v.copyPolicy, "also replicate each repo's lock/policy sidecars");
+}
+
+int runSync(const SyncArgs& args) {
+  for (const auto& host : {args.fromRegistry, args.toRegistry})
+    if (auto st = oci::validateRegistryHost(host); !st) return usageError(st.error().message), kExitUsage;
+  std::vector<copy::RepoPlan> plans;
+  for (const auto& text : args.repos) {
+    auto ref = oci::RepoRef::parse(text);
+    if (!ref) return usageError("--repos " + text + ": " + ref.error().message), kExitUsage;
+    for (const auto& p : plans)
+      if (p.dest.repo == ref->repo && p.dest.reference() == ref->reference())
+        return usageError("--repos names " + ref->str() + " twice"), kExitUsage;
+    plans.push_back({*ref, *ref});
+  }
+  if (plans.empty()) return usageError("--repos is empty"), kExitUsage;
+  auto key = loadVerification(args.verify);
+  if (!key) return usageError(key.error().message), kExitUsage;
+  auto session = EngineSession::create(args.fromRegistry, args.toRegistry, args.registry);
+  if (!session) return usageError(session.error().message), kExitUsage;
+
+  const std::filesystem::path out = args.out;
+  ConsoleProgress progress(plans.size(), args.quiet);
+  (*session)->context().progress = &progress;
+  std::vector<std::filesystem::path> written;
+  std::optional<Error> writeError;
+  copy::RunOptions opts;
+  opts.repos = plans;
+  opts.key = *key;
+  opts.copyPolicy = args.verify.copyPolicy;
+  opts.keepGoing = args.keepGoing;
+  opts.repoConcurrency = args.concurrency;
+  opts.onRecord = [&](const catalog::SeedRecord& r) {
+    if (auto st = catalog::writeSeedRecord(out, r); !st && !writeError) writeError = st.error();
+    written.push_back(catalog::seedRecordPath(out, r.repo));
+  };
+  const auto startedAt = catalog::nowRfc3339();
+  auto records = (*session)->run(copy::runRepos(&(*session)->context(), std::move(opts)));
+  if (writeError) {
+    std::fprintf(stderr, "error: writing seed records: %s\n", writeError->message.c_str());
+    return kExitFailed;
+  }
+  // The roll-up is `seed-catalog` over exactly this run's seed.json files.
+  catalog::Catalog cat;
+  cat.from = args.fromRegistry;
+  cat.to = args.toRegistry;
+  cat.startedAt = startedAt;
+  for (const auto& path : written) {
+    auto r = catalog::readSeedRecord(path);
+    if (!r) return usageError(r.error().message), kExitFailed;
+    cat.repos.push_back(std::move(*r));
+  }
+  cat.finishedAt = catalog::nowRfc3339();
+  if (auto st = catalog::writeCatalog(out, cat); !st) {
+    std::fprintf(stderr, "error: writing catalog: %s\n", st.error().message.c_str());
+    return kExitFailed;
+  }
+  if (!args.quiet)
+    std::fprintf(stderr, "sync %s -> %s: %s (%zu repos); catalog: %s\n", args.fromRegistry.c_str(),
+                 args.toRegistry.c_str(), cat.result().c_str(), cat.repos.size(), (out / "catalog.json").c_str());
+  return exitFor(records, (*session)->interrupted());
+}
+
+int runSeed(const SeedArgs& args) {
+  auto from = oci::ImageRef::parse(args.from);
+  if (!from) return usageError("--from " + args.from + ": " + from.error().message), kExitUsage;
+  auto toText = args.to;
+  auto to = oci::ImageRef::parse(toText);
+  if (!to) return usageError("--to " + args.to + ": " + to.error().message), kExitUsage;
+  // `--to host/repo` without a tag keeps the source's tag (or digest).
+  const auto afterHost = toText.substr(toText.find('/') + 1);
+  if (afterHost.find(':') == std::string::npos && afterHost.find('@') == std::string::npos) {
+    to->ref.tag = from->ref.tag;
+    to->ref.digest = from->ref.tag.empty() ? from->ref.digest : std::nullopt;
+  }
+  auto key = loadVerification(args.verify);
+  if (!key) return usageError(key.error().message), kExitUsage;
+  auto session = EngineSession::create(from->host, to->host, args.registry);
+  if (!session) return usageError(session.error().message), kExitUsage;
+  ConsoleProgress progress(1, args.quiet);
+  (*session)->context().progress = &progress;
+  copy::RunOptions opts;
+  opts.repos = {{from->ref, to->ref}};
+  opts.key = *key;
+  opts.copyPolicy = args.verify.copyPolicy;
+  auto records = (*session)->run(copy::runRepos(&(*session)->context(), std::move(opts)));
+  for (const auto& r : records) {
+    if (auto st = catalog::writeSeedRecord(args.out, r); !st) {
+      std::fprintf(stderr, "error: writing seed record: %s\n", st.error().message.c_str());
+      return kExitFailed;
+    }
+  }
+  return exitFor(records, (*session)->interrupted());
+}
+
+int runSeedCatalog(const SeedCatalogArgs& args) {
+  auto cat = catalog::buildCatalogFromDir(args.out);
+  if (!cat) return usageError(cat.error().message), kExitUsage;
+  if (cat->repos.empty()) return usageError("seed-catalog: no seed.json under " + args.out), kExitUsage;
+  if (auto st = catalog::writeCatalog(args.out, *cat); !st) {
+    std::fprintf(stderr, "error: %s\n", st.error().message.c_str());
+    return kExitFailed;
+  }
+  std::fprintf(stderr, "catalog %s: %s (%zu repos)\n", (std::filesystem::path(args.out) / "catalog.json").c_str(),
+               cat->result().c_str(), cat->repos.size());
+  return cat->result() == catalog::kResultOk ? kExitOk : kExitFailed;
+}
+
+}  // namespace autonomy::cli

@@ -1,0 +1,70 @@
+#include "engine/catalog/Catalog.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "engine/core/AtomicFile.hpp"
+
+namespace autonomy::catalog {
+
+using nlohmann::json;
+
+std::string Catalog::result() const {
+  const auto okCount = std::count_if(repos.begin(), repos.end(), [](const SeedRecord& r) { return r.ok(); });
+  if (okCount == static_cast<long>(repos.size())) return kResultOk;
+  return okCount == 0 ? kResultFailed : kResultPartial;
+}
+
+json toJson(const Catalog& c) {
+  json j;
+  j["from"] = c.from;
+  j["to"] = c.to;
+  j["started_at"] = c.startedAt;
+  j["finished_at"] = c.finishedAt;
+  j["result"] = c.result();
+  json counts = json::object();
+  std::uint64_t bytes = 0;
+  for (const auto& r : c.repos) {
+    counts[r.status] = counts.value(r.status, 0) + 1;
+    bytes += r.bytesSent;
+  }
+  j["counts"] = counts;
+  j["bytes_sent"] = bytes;
+  j["repos"] = json::array();
+  for (const auto& r : c.repos) {
+    json line = toJson(r);
+    line["seed"] = (std::filesystem::path(r.repo) / "seed.json").string();
+    j["repos"].push_back(std::move(line));
+  }
+  return j;
+}
+
+Status writeCatalog(const std::filesystem::path& outDir, const Catalog& c) {
+  return writeFileAtomically(outDir / "catalog.json", toJson(c).dump(2) + "\n");
+}
+
+Result<Catalog> buildCatalogFromDir(const std::filesystem::path& outDir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(outDir, ec))
+    return makeError(ErrorCode::kUsage, "seed-catalog: " + outDir.string() + " is not a directory");
+  Catalog c;
+  for (auto it = std::filesystem::recursive_directory_iterator(outDir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file() || it->path().filename() != "seed.json") continue;
+    auto r = readSeedRecord(it->path());
+    if (!r) return r.error();
+    c.repos.push_back(std::move(*r));
+  }
+  if (ec) return makeError(ErrorCode::kIo, "seed-catalog: reading " + outDir.string() + ": " + ec.message());
+  std::sort(c.repos.begin(), c.repos.end(), [](const auto& a, const auto& b) { return a.repo < b.repo; });
+  for (const auto& r : c.repos) {
+    auto host = [](const std::string& ref) { return ref.substr(0, ref.find('/')); };
+    if (c.from.empty()) c.from = host(r.source);
+    if (c.to.empty()) c.to = host(r.destination);
+    if (!r.startedAt.empty() && (c.startedAt.empty() || r.startedAt < c.startedAt)) c.startedAt = r.startedAt;
+    if (r.finishedAt > c.finishedAt) c.finishedAt = r.finishedAt;
+  }
+  return c;
+}
+
+}  // namespace autonomy::catalog

@@ -1,0 +1,79 @@
+#pragma once
+// seed.json: what happened to one repo. The CLI, the daemon and `seed-catalog` share it.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "engine/core/Error.hpp"
+
+namespace autonomy::catalog {
+
+inline constexpr const char* kStatusCopied = "copied";
+inline constexpr const char* kStatusUpToDate = "up-to-date";
+inline constexpr const char* kStatusFailed = "failed";
+inline constexpr const char* kStatusNotAttempted = "not-attempted";
+inline constexpr const char* kStatusCancelled = "cancelled";
+
+struct Verification {
+  bool skipped = true;
+  std::string keyFingerprint;  // sha256:<hex of DER SPKI>
+  std::string keyType;         // "ECDSA P-256"
+  std::string signatureDigest; // digest of the .sig manifest
+  std::string identity;        // critical.identity.docker-reference
+  std::size_t signaturesChecked = 0;
+  bool rekorBundle = false;
+};
+
+struct AttachmentRecord {
+  std::string kind;    // sig | att | sbom | referrer
+  std::string ref;     // tag or digest at the destination
+  std::string digest;
+  std::string status;  // copied | present
+};
+
+struct SidecarRecord {
+  std::string kind;    // lock | policy
+  std::string status;  // copied | present | missing
+  std::string digest;
+};
+
+struct SeedRecord {
+  std::string repo;         // repository path (same at both ends for sync)
+  std::string tag;          // tag requested, empty when by digest
+  std::string source;       // "A/repo:tag"
+  std::string destination;  // "B/repo:tag"
+  std::string digest;
+  std::string mediaType;
+  std::vector<std::string> platforms;
+  std::string status = kStatusNotAttempted;
+  Verification verification;
+  std::uint64_t blobsCopied = 0;
+  std::uint64_t blobsMounted = 0;
+  std::uint64_t blobsPresent = 0;
+  std::uint64_t bytesSent = 0;
+  std::uint64_t manifestsPushed = 0;
+  std::vector<AttachmentRecord> attachments;
+  std::vector<SidecarRecord> sidecars;
+  std::string startedAt;  // RFC 3339 UTC
+  std::string finishedAt;
+  double seconds = 0;
+  std::optional<Error> error;
+
+  bool ok() const { return status == kStatusCopied || status == kStatusUpToDate; }
+};
+
+nlohmann::json toJson(const SeedRecord& r);
+Result<SeedRecord> seedRecordFromJson(const nlohmann::json& j, const std::string& origin);
+
+// <dir>/<repo path>/seed.json
+std::filesystem::path seedRecordPath(const std::filesystem::path& outDir, const std::string& repo);
+Status writeSeedRecord(const std::filesystem::path& outDir, const SeedRecord& r);
+Result<SeedRecord> readSeedRecord(const std::filesystem::path& file);
+
+std::string nowRfc3339();
+
+}  // namespace autonomy::catalog

@@ -1,0 +1,49 @@
+#pragma once
+// What every step of a run shares: both registries, the blob ledger, limits, progress, cancel.
+#include <cstdint>
+#include <string>
+
+#include "engine/catalog/SeedRecord.hpp"
+#include "engine/copy/BlobLedger.hpp"
+#include "engine/core/CancelToken.hpp"
+#include "engine/registry/AsyncGate.hpp"
+#include "engine/registry/RegistryClient.hpp"
+
+namespace autonomy::copy {
+
+struct CopyStats {
+  std::uint64_t blobsCopied = 0;
+  std::uint64_t blobsMounted = 0;
+  std::uint64_t blobsPresent = 0;
+  std::uint64_t bytesSent = 0;
+  std::uint64_t manifestsPushed = 0;
+};
+
+// Receives progress as it happens: the CLI draws it, the daemon turns it into events.
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  virtual void repoStarted(const std::string& /*repo*/) {}
+  virtual void blobStarted(const std::string& /*repo*/, const oci::Digest& /*d*/, std::uint64_t /*size*/) {}
+  virtual void bytesSent(const std::string& /*repo*/, std::uint64_t /*delta*/) {}
+  virtual void repoFinished(const catalog::SeedRecord& /*record*/) {}
+};
+
+struct TransferLimits {
+  std::size_t blobsPerRepo = 4;
+  std::uint64_t chunkSize = 32ull << 20;  // one PATCH; a drop loses at most this much
+  std::size_t bufferSize = 256u << 10;    // per transfer in flight: memory stays bounded
+  int maxStalls = 8;                      // consecutive failed attempts without progress
+};
+
+struct CopyContext {
+  registry::RegistryClient* source = nullptr;
+  registry::RegistryClient* dest = nullptr;
+  BlobLedger* ledger = nullptr;
+  registry::AsyncGate* transferGate = nullptr;  // bounds blob streams across the run
+  TransferLimits limits;
+  ProgressSink* progress = nullptr;
+  CancelTokenPtr cancel;
+};
+
+}  // namespace autonomy::copy

@@ -1,0 +1,67 @@
+#include "engine/copy/SyncRun.hpp"
+
+#include "engine/registry/TaskGroup.hpp"
+
+namespace autonomy::copy {
+
+using registry::Task;
+
+namespace {
+struct RepoQueue {
+  RunOptions opts;
+  std::vector<std::optional<catalog::SeedRecord>> records;
+  std::size_t next = 0;
+  bool stop = false;  // a repo failed and keep-going is off
+};
+
+Task<void> repoWorker(CopyContext* ctx, std::shared_ptr<RepoQueue> q) {
+  while (!q->stop && q->next < q->opts.repos.size()) {
+    if (ctx->cancel && ctx->cancel->cancelled()) break;
+    const std::size_t i = q->next++;
+    const auto& plan = q->opts.repos[i];
+    if (q->opts.alreadyDone && q->opts.alreadyDone(plan)) continue;
+    SeedRequest req{plan.source, plan.dest, q->opts.key, q->opts.copyPolicy};
+    auto record = co_await runSeed(ctx, req);
+    if (!record.ok() && !q->opts.keepGoing) q->stop = true;
+    if (q->opts.onRecord) q->opts.onRecord(record);
+    q->records[i] = std::move(record);
+  }
+}
+}  // namespace
+
+catalog::SeedRecord unstartedRecord(const CopyContext& ctx, const RepoPlan& plan, const char* status) {
+  catalog::SeedRecord r;
+  r.repo = plan.dest.repo;
+  r.tag = plan.dest.tag;
+  r.source = ctx.source->host() + "/" + plan.source.str();
+  r.destination = ctx.dest->host() + "/" + plan.dest.str();
+  r.status = status;
+  r.verification.skipped = true;
+  return r;
+}
+
+Task<std::vector<catalog::SeedRecord>> runRepos(CopyContext* ctx, RunOptions opts) {
+  auto q = std::make_shared<RepoQueue>();
+  q->records.resize(opts.repos.size());
+  const auto workers = std::min(std::max<std::size_t>(1, opts.repoConcurrency), opts.repos.size());
+  q->opts = std::move(opts);
+  registry::TaskGroup group(ctx->source->executor());
+  for (std::size_t i = 0; i < workers; ++i) group.spawn(repoWorker(ctx, q));
+  co_await group.wait();
+  std::vector<catalog::SeedRecord> out;
+  for (std::size_t i = 0; i < q->records.size(); ++i) {
+    const auto& plan = q->opts.repos[i];
+    if (q->records[i]) {
+      out.push_back(std::move(*q->records[i]));
+      continue;
+    }
+    if (q->opts.alreadyDone && q->opts.alreadyDone(plan)) continue;
+    const bool cancelled = ctx->cancel && ctx->cancel->cancelled();
+    auto r = unstartedRecord(*ctx, plan, cancelled ? catalog::kStatusCancelled : catalog::kStatusNotAttempted);
+    if (q->opts.onRecord) q->opts.onRecord(r);
+    out.push_back(std::move(r));
+  }
+  co_return out;
+}
+
+}  // namespace autonomy::copy

@@ -1,0 +1,55 @@
+#pragma once
+// A counting gate for coroutines on one strand: at most N holders at once, FIFO waiters.
+// Bounded concurrency is explicit (DESIGN.md): repos in flight, connections per host.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <memory>
+
+namespace autonomy::registry {
+
+class AsyncGate {
+ public:
+  AsyncGate(boost::asio::any_io_executor executor, std::size_t limit) : executor_(std::move(executor)), free_(limit) {}
+
+  // Waits for a free place. Returns false if the wait was cancelled (close()).
+  boost::asio::awaitable<bool> acquire();
+  void release();
+  // Wakes every waiter with false; later acquires fail at once.
+  void close();
+  std::size_t waiting() const { return waiters_.size(); }
+
+ private:
+  struct Waiter {
+    explicit Waiter(boost::asio::any_io_executor ex) : timer(ex) {}
+    boost::asio::steady_timer timer;
+    bool granted = false;
+  };
+  boost::asio::any_io_executor executor_;
+  std::size_t free_;
+  bool closed_ = false;
+  std::deque<std::shared_ptr<Waiter>> waiters_;
+};
+
+// Holds one place of a gate for a scope.
+class GatePass {
+ public:
+  GatePass() = default;
+  explicit GatePass(AsyncGate* gate) : gate_(gate) {}
+  GatePass(GatePass&& o) noexcept : gate_(std::exchange(o.gate_, nullptr)) {}
+  GatePass& operator=(GatePass&& o) noexcept {
+    reset();
+    gate_ = std::exchange(o.gate_, nullptr);
+    return *this;
+  }
+  ~GatePass() { reset(); }
+  void reset() {
+    if (gate_) std::exchange(gate_, nullptr)->release();
+  }
+
+ private:
+  AsyncGate* gate_ = nullptr;
+};
+
+}  // namespace autonomy::registry

@@ -1,0 +1,262 @@
+#include "engine/registry/Connection.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <optional>
+
+namespace autonomy::registry {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+constexpr auto kToken = net::as_tuple(net::use_awaitable);
+
+bool isIpLiteral(const std::string& host) {
+  boost::system::error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec || host.starts_with("[");
+}
+
+Error netError(const Origin& o, std::string_view what, const boost::system::error_code& ec) {
+  const bool timeout = ec == beast::error::timeout;
+  std::string msg = std::string(what) + " " + o.url.authority() + ": " + (timeout ? "no progress (stalled)" : ec.message());
+  const bool aborted = ec == net::error::operation_aborted;
+  return makeError(aborted ? ErrorCode::kCancelled : ErrorCode::kNetwork, std::move(msg), !aborted);
+}
+
+template <class Fields>
+void copyHeaders(const HttpRequest& r, http::request<http::empty_body, Fields>& out) {
+  for (const auto& [k, v] : r.headers) out.set(k, v);
+}
+
+template <class Message>
+void fillResponse(const Message& m, HttpResponse& out) {
+  out.status = m.result_int();
+  for (const auto& f : m) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+}
+}  // namespace
+
+struct Connection::Impl {
+  explicit Impl(net::any_io_executor ex) : plain(ex) {}
+  beast::tcp_stream plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream&>> tls;
+  beast::flat_buffer buffer;
+  std::optional<http::response_parser<http::buffer_body>> streamParser;
+  bool keepAlive = true;
+  bool responseComplete = true;
+  bool headRequest = false;
+
+  void arm(std::chrono::seconds stall) { plain.expires_after(stall); }
+};
+
+Connection::Connection(Origin origin) : origin_(std::move(origin)) {}
+Connection::~Connection() = default;
+
+Task<Result<std::unique_ptr<Connection>>> Connection::open(net::any_io_executor executor, Origin origin) {
+  std::unique_ptr<Connection> c(new Connection(std::move(origin)));
+  c->impl_ = std::make_unique<Impl>(executor);
+  const auto& o = c->origin_;
+  std::string host = o.url.host;
+  if (host.starts_with("[")) host = host.substr(1, host.size() - 2);
+  tcp::resolver resolver(executor);
+  auto [rec, results] = co_await resolver.async_resolve(host, o.url.port, kToken);
+  if (rec) co_return makeError(ErrorCode::kNetwork, "resolve " + o.url.authority() + ": " + rec.message(), true);
+  c->impl_->arm(o.stallTimeout);
+  auto [cec, ep] = co_await c->impl_->plain.async_connect(results, kToken);
+  if (cec) co_return netError(o, "connect to", cec);
+  c->impl_->plain.socket().set_option(tcp::no_delay(true));
+  if (o.url.tls) {
+    c->impl_->tls.emplace(c->impl_->plain, *o.tls);
+    auto& s = *c->impl_->tls;
+    if (!isIpLiteral(host)) SSL_set_tlsext_host_name(s.native_handle(), host.c_str());
+    s.set_verify_mode(net::ssl::verify_peer);
+    s.set_verify_callback(net::ssl::host_name_verification(host));
+    c->impl_->arm(o.stallTimeout);
+    auto [hec] = co_await s.async_handshake(net::ssl::stream_base::client, kToken);
+    if (hec)
+      co_return makeError(ErrorCode::kNetwork,
+                          "TLS handshake with " + o.url.authority() + ": " + hec.message() +
+                              " (for a private CA put it in /etc/containers/certs.d/" + o.url.authority() +
+                              "/ca.crt or --certs-dir; for a plain-HTTP registry pass --allow-insecure-registry)",
+                          false);
+  }
+  co_return c;
+}
+
+namespace {
+template <class Stream>
+Task<Result<HttpResponse>> doExchange(Stream* s, Connection::Impl* impl, const Origin* o, HttpRequest req,
+                                      std::size_t limit) {
+  http::request<http::string_body> m{http::string_to_verb(req.method), req.target, 11};
+  m.set(http::field::host, o->url.authority());
+  m.set(http::field::user_agent, "autonomy-syncd/0.1");
+  for (const auto& [k, v] : req.headers) m.set(k, v);
+  m.body() = std::move(req.body);
+  m.prepare_payload();
+  if (req.method == "PUT" || req.method == "POST" || req.method == "PATCH") m.content_length(m.body().size());
+  impl->arm(o->stallTimeout);
+  impl->responseComplete = false;
+  auto [wec, wn] = co_await http::async_write(*s, m, kToken);
+  if (wec) co_return netError(*o, "send to", wec);
+  http::response_parser<http::string_body> p;
+  p.body_limit(limit);
+  if (req.method == "HEAD") p.skip(true);
+  impl->arm(o->stallTimeout);
+  auto [rec, rn] = co_await http::async_read(*s, impl->buffer, p, kToken);
+  if (rec == http::error::body_limit)
+    co_return makeError(ErrorCode::kRegistry, o->url.authority() + " sent a response larger than " +
+                                                  std::to_string(limit) + " bytes for " + req.target);
+  if (rec) co_return netError(*o, "read from", rec);
+  HttpResponse out;
+  fillResponse(p.get(), out);
+  if (p.content_length()) out.contentLength = *p.content_length();
+  out.body = std::move(p.get().body());
+  impl->keepAlive = p.get().keep_alive();
+  impl->responseComplete = true;
+  co_return out;
+}
+
+template <class Stream>
+Task<Status> doWriteHead(Stream* s, Connection::Impl* impl, const Origin* o, HttpRequest req) {
+  http::request<http::empty_body> m{http::string_to_verb(req.method), req.target, 11};
+  m.set(http::field::host, o->url.authority());
+  m.set(http::field::user_agent, "autonomy-syncd/0.1");
+  copyHeaders(req, m);
+  if (req.streamLength)
+    m.content_length(*req.streamLength);
+  else if (!req.body.empty() || req.method == "PUT" || req.method == "POST" || req.method == "PATCH")
+    m.content_length(req.body.size());
+  http::request_serializer<http::empty_body> sr{m};
+  impl->arm(o->stallTimeout);
+  impl->responseComplete = false;
+  impl->headRequest = req.method == "HEAD";
+  auto [ec, n] = co_await http::async_write_header(*s, sr, kToken);
+  if (ec) co_return netError(*o, "send to", ec);
+  if (!req.body.empty()) {
+    auto [bec, bn] = co_await net::async_write(*s, net::buffer(req.body), kToken);
+    if (bec) co_return netError(*o, "send to", bec);
+  }
+  co_return Status{};
+}
+
+template <class Stream>
+Task<Status> doWriteBody(Stream* s, Connection::Impl* impl, const Origin* o, const char* data, std::size_t size) {
+  impl->arm(o->stallTimeout);
+  auto [ec, n] = co_await net::async_write(*s, net::buffer(data, size), kToken);
+  if (ec) co_return netError(*o, "send to", ec);
+  co_return Status{};
+}
+
+template <class Stream>
+Task<Result<HttpResponse>> doReadHead(Stream* s, Connection::Impl* impl, const Origin* o) {
+  impl->streamParser.emplace();
+  impl->streamParser->body_limit(boost::none);
+  if (impl->headRequest) impl->streamParser->skip(true);
+  impl->arm(o->stallTimeout);
+  auto [ec, n] = co_await http::async_read_header(*s, impl->buffer, *impl->streamParser, kToken);
+  if (ec) co_return netError(*o, "read from", ec);
+  HttpResponse out;
+  fillResponse(impl->streamParser->get(), out);
+  if (impl->streamParser->content_length()) out.contentLength = *impl->streamParser->content_length();
+  impl->keepAlive = impl->streamParser->get().keep_alive();
+  impl->responseComplete = impl->streamParser->is_done();
+  co_return out;
+}
+
+template <class Stream>
+Task<Result<std::size_t>> doReadBody(Stream* s, Connection::Impl* impl, const Origin* o, char* buf, std::size_t size) {
+  auto& p = *impl->streamParser;
+  if (p.is_done()) co_return std::size_t{0};
+  p.get().body().data = buf;
+  p.get().body().size = size;
+  impl->arm(o->stallTimeout);
+  auto [ec, n] = co_await http::async_read_some(*s, impl->buffer, p, kToken);
+  if (ec == http::error::need_buffer) ec = {};
+  if (ec) co_return netError(*o, "read from", ec);
+  const std::size_t got = size - p.get().body().size;
+  if (p.is_done()) impl->responseComplete = true;
+  co_return got;
+}
+}  // namespace
+
+Task<Result<HttpResponse>> Connection::exchange(HttpRequest request, std::size_t bodyLimit) {
+  ++uses_;
+  if (impl_->tls) co_return co_await doExchange(&*impl_->tls, impl_.get(), &origin_, std::move(request), bodyLimit);
+  co_return co_await doExchange(&impl_->plain, impl_.get(), &origin_, std::move(request), bodyLimit);
+}
+
+Task<Result<HttpResponse>> Connection::sendAndReadHead(HttpRequest request) {
+  ++uses_;
+  Status w = impl_->tls ? co_await doWriteHead(&*impl_->tls, impl_.get(), &origin_, std::move(request))
+                        : co_await doWriteHead(&impl_->plain, impl_.get(), &origin_, std::move(request));
+  if (!w) co_return w.error();
+  co_return co_await readHeadOnly();
+}
+
+Task<Result<HttpResponse>> Connection::readHeadOnly() {
+  if (impl_->tls) co_return co_await doReadHead(&*impl_->tls, impl_.get(), &origin_);
+  co_return co_await doReadHead(&impl_->plain, impl_.get(), &origin_);
+}
+
+Task<Result<std::size_t>> Connection::readBody(char* buf, std::size_t size) {
+  if (impl_->tls) co_return co_await doReadBody(&*impl_->tls, impl_.get(), &origin_, buf, size);
+  co_return co_await doReadBody(&impl_->plain, impl_.get(), &origin_, buf, size);
+}
+
+Task<Status> Connection::writeHead(HttpRequest request) {
+  ++uses_;
+  if (impl_->tls) co_return co_await doWriteHead(&*impl_->tls, impl_.get(), &origin_, std::move(request));
+  co_return co_await doWriteHead(&impl_->plain, impl_.get(), &origin_, std::move(request));
+}
+
+Task<Status> Connection::writeBody(const char* data, std::size_t size) {
+  if (impl_->tls) co_return co_await doWriteBody(&*impl_->tls, impl_.get(), &origin_, data, size);
+  co_return co_await doWriteBody(&impl_->plain, impl_.get(), &origin_, data, size);
+}
+
+Task<Result<HttpResponse>> Connection::readResponse(std::size_t bodyLimit) {
+  auto head = co_await readHeadOnly();
+  if (!head) co_return head;
+  HttpResponse out = std::move(*head);
+  std::string body;
+  char buf[16 * 1024];
+  while (true) {
+    auto n = co_await readBody(buf, sizeof buf);
+    if (!n) co_return n.error();
+    if (*n == 0) break;
+    if (body.size() + *n > bodyLimit) {
+      close();
+      co_return makeError(ErrorCode::kRegistry, origin_.url.authority() + " sent an oversized response");
+    }
+    body.append(buf, *n);
+  }
+  out.body = std::move(body);
+  co_return out;
+}
+
+bool Connection::reusable() const { return impl_ && impl_->keepAlive && impl_->responseComplete && impl_->plain.socket().is_open(); }
+
+void Connection::close() {
+  boost::system::error_code ec;
+  impl_->plain.socket().shutdown(tcp::socket::shutdown_both, ec);
+  impl_->plain.socket().close(ec);
+}
+
+std::string HttpResponse::header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (beast::iequals(k, name)) return v;
+  return {};
+}
+
+}  // namespace autonomy::registry

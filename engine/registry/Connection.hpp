@@ -1,0 +1,63 @@
+#pragma once
+// One keep-alive HTTP/1.1 connection to an origin, plain or TLS. The only place that uses
+// Beast on the client side; callers see HttpRequest/HttpResponse values.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+
+#include "engine/core/Error.hpp"
+#include "engine/registry/HttpMessage.hpp"
+#include "engine/registry/Url.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace autonomy::registry {
+
+template <typename T>
+using Task = boost::asio::awaitable<T>;
+
+struct Origin {
+  Url url;                                         // scheme, host, port (target unused)
+  std::shared_ptr<boost::asio::ssl::context> tls;  // set for https
+  std::chrono::seconds stallTimeout{60};           // no progress for this long fails the operation
+};
+
+class Connection {
+ public:
+  ~Connection();
+  static Task<Result<std::unique_ptr<Connection>>> open(boost::asio::any_io_executor executor, Origin origin);
+
+  // Whole request, whole (size-limited) response.
+  Task<Result<HttpResponse>> exchange(HttpRequest request, std::size_t bodyLimit);
+
+  // Streaming download: send the request, read only the response head.
+  Task<Result<HttpResponse>> sendAndReadHead(HttpRequest request);
+  // Next body bytes into buf; 0 at the end of the body.
+  Task<Result<std::size_t>> readBody(char* buf, std::size_t size);
+
+  // Streaming upload: head with Content-Length = request.streamLength, then body chunks.
+  Task<Status> writeHead(HttpRequest request);
+  Task<Status> writeBody(const char* data, std::size_t size);
+  Task<Result<HttpResponse>> readResponse(std::size_t bodyLimit);
+
+  // Safe to hand to the next request: last response fully read and keep-alive.
+  bool reusable() const;
+  bool reused() const { return uses_ > 1; }
+  void close();
+  const Origin& origin() const { return origin_; }
+
+ public:
+  struct Impl;  // Beast state, visible to Connection.cpp's helpers only
+
+ private:
+  explicit Connection(Origin origin);
+  Task<Result<HttpResponse>> readHeadOnly();
+  Origin origin_;
+  std::unique_ptr<Impl> impl_;
+  int uses_ = 0;
+};
+
+}  // namespace autonomy::registry
