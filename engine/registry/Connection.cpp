@@ -198,8 +198,12 @@ Task<Result<HttpResponse>> Connection::exchange(HttpRequest request, std::size_t
 
 Task<Result<HttpResponse>> Connection::sendAndReadHead(HttpRequest request) {
   ++uses_;
-  Status w = impl_->tls ? co_await doWriteHead(&*impl_->tls, impl_.get(), &origin_, std::move(request))
-                        : co_await doWriteHead(&impl_->plain, impl_.get(), &origin_, std::move(request));
+  // (No `?:` around co_await: g++ 12 destroys the wrong temporary.)
+  Status w;
+  if (impl_->tls)
+    w = co_await doWriteHead(&*impl_->tls, impl_.get(), &origin_, std::move(request));
+  else
+    w = co_await doWriteHead(&impl_->plain, impl_.get(), &origin_, std::move(request));
   if (!w) co_return w.error();
   co_return co_await readHeadOnly();
 }

@@ -259,10 +259,11 @@ Task<Result<std::pair<HttpResponse, Lease>>> RegistryClient::callStreaming(HttpR
 Task<Result<HttpResponse>> RegistryClient::call(HttpRequest request, std::vector<std::string> scopes,
                                                 CallOptions options, CancelTokenPtr cancel) {
   // Bodies of small calls are read through the streaming path, then collected with a limit.
+  const bool head = request.method == "HEAD";  // its Content-Length describes a body never sent
   auto started = co_await callStreaming(std::move(request), std::move(scopes), options.kind, cancel);
   if (!started) co_return started.error();
   auto& [resp, lease] = *started;
-  if (resp.contentLength && *resp.contentLength > options.bodyLimit) {
+  if (!head && resp.contentLength && *resp.contentLength > options.bodyLimit) {
     lease.discard();
     co_return makeError(ErrorCode::kRegistry, settings_.host + " sent " + std::to_string(*resp.contentLength) +
                                                   " bytes for " + options.kind + "; the limit is " +
