@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
 
   auto* registry = app.add_subcommand("registry", "Seed and govern OCI registries for edge / air-gapped deployments");
   registry->require_subcommand(1);
+  registry->fallthrough();  // -v/-q may follow the subcommand
 
   SyncArgs sync;
   auto* syncCmd = registry->add_subcommand("sync", kSyncDescription);
@@ -89,6 +90,7 @@ int main(int argc, char** argv) {
       registry->add_subcommand("seed-catalog", "Roll every <out>/**/seed.json up into <out>/catalog.json");
   catalogCmd->add_option("--out", catalogArgs.out, "directory holding the seed records")->default_val(".");
 
+  for (auto* sub : registry->get_subcommands({})) sub->fallthrough();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
