@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/ExitCodes.hpp"
+#include "cli/SidecarCommand.hpp"
 #include "cli/SyncCommand.hpp"
 
 namespace {
@@ -90,6 +91,10 @@ int main(int argc, char** argv) {
       registry->add_subcommand("seed-catalog", "Roll every <out>/**/seed.json up into <out>/catalog.json");
   catalogCmd->add_option("--out", catalogArgs.out, "directory holding the seed records")->default_val(".");
 
+  SidecarArgs sidecar;
+  CLI::App* sidecarPut = nullptr;
+  CLI::App* sidecarGet = nullptr;
+  addSidecarCommands(*registry, sidecar, &sidecarPut, &sidecarGet);
   for (auto* sub : registry->get_subcommands({})) sub->fallthrough();
   try {
     app.parse(argc, argv);
@@ -109,6 +114,8 @@ int main(int argc, char** argv) {
     if (syncCmd->parsed()) return runSync(sync);
     if (seedCmd->parsed()) return runSeed(seed);
     if (catalogCmd->parsed()) return runSeedCatalog(catalogArgs);
+    if (sidecarPut->parsed()) return runSidecarPut(sidecar);
+    if (sidecarGet->parsed()) return runSidecarGet(sidecar);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "internal error: %s\n", e.what());
     return kExitFailed;

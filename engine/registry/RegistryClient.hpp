@@ -78,6 +78,8 @@ class RegistryClient {
                                                        std::uint64_t length, CancelTokenPtr cancel);
   Task<Status> commitUpload(std::string repo, Url location, oci::Digest digest, CancelTokenPtr cancel);
   Task<void> abortUpload(std::string repo, Url location);
+  // A small blob from memory in one request pair (POST, then PUT with the bytes).
+  Task<Status> uploadBlob(std::string repo, oci::Digest digest, std::string bytes, CancelTokenPtr cancel);
 
   // The OCI 1.1 referrers index for digest, or nullopt where the registry has no referrers API.
   Task<Result<std::optional<std::string>>> getReferrers(std::string repo, oci::Digest digest, CancelTokenPtr cancel);

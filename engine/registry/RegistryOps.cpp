@@ -253,6 +253,22 @@ Task<Status> RegistryClient::commitUpload(std::string repo, Url location, oci::D
   co_return Status{};
 }
 
+Task<Status> RegistryClient::uploadBlob(std::string repo, oci::Digest digest, std::string bytes, CancelTokenPtr cancel) {
+  auto location = co_await startUpload(repo, cancel);
+  if (!location) co_return location.error();
+  HttpRequest req;
+  req.method = "PUT";
+  req.target = appendQuery(location->target, "digest", digest.str());
+  req.set("Content-Type", "application/octet-stream");
+  req.body = std::move(bytes);
+  const std::vector<std::string> scopes{pushScope(repo)};
+  auto resp = co_await call(req, scopes, options(64 * 1024, "PUT upload"), cancel);
+  if (!resp) co_return resp.error();
+  if (resp->status != 201 && resp->status != 204)
+    co_return statusError(*resp, "upload blob " + digest.shortStr() + " to " + repo);
+  co_return Status{};
+}
+
 Task<void> RegistryClient::abortUpload(std::string repo, Url location) {
   HttpRequest req;
   req.method = "DELETE";
