@@ -197,9 +197,8 @@ Task<Result<std::uint64_t>> RegistryClient::uploadedSize(std::string repo, Url l
   auto resp = co_await call(req, scopes, options(64 * 1024, "GET upload status"), cancel);
   if (!resp) co_return resp.error();
   if (resp->status != 204 && resp->status != 200) co_return statusError(*resp, "upload status in " + repo);
-  // "Range: 0-<last byte>"; "0-0" is ambiguous in the spec's history, but distribution only
-  // reports it once at least one byte is stored (an empty session sends 0-0 too, so treat 0-0 as 0
-  // unless the session says otherwise via a subsequent PATCH conflict).
+  // "Range: 0-<last byte>". distribution writes "0-0" for an empty session as well as for one
+  // holding a single byte; reading it as 0 only costs re-sending that byte in a new session.
   const auto range = resp->header("Range");
   const auto dash = range.find('-');
   if (dash == std::string::npos) co_return std::uint64_t{0};
