@@ -10,7 +10,7 @@ DEB_PACKAGES := build-essential cmake pkg-config ccache git \
   libboost1.81-all-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev \
   libcli11-dev libsqlite3-dev libsystemd-dev libgtest-dev libgmock-dev \
   docker-registry skopeo apache2-utils openssl curl ca-certificates \
-  zlib1g-dev dpkg-dev fakeroot systemd wrk time procps
+  zlib1g-dev dpkg-dev fakeroot systemd wrk time procps bc python3
 
 .PHONY: all deps build test unit integration demo bench deb clean format
 

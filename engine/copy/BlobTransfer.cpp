@@ -24,21 +24,26 @@ Task<Status> sendChunk(CopyContext* ctx, std::string dstRepo, registry::BlobRead
   if (!writer) co_return writer.error();
   std::uint64_t sent = 0;
   while (sent < len) {
+    // Fill the buffer before writing: reads arrive in small pieces, writes should not.
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer->size(), len - sent));
-    auto n = co_await reader->read(buffer->data(), want);
-    if (!n) {
-      (*writer)->discard();
-      co_return n.error();
+    std::size_t filled = 0;
+    while (filled < want) {
+      auto n = co_await reader->read(buffer->data() + filled, want - filled);
+      if (!n) {
+        (*writer)->discard();
+        co_return n.error();
+      }
+      if (*n == 0) {
+        (*writer)->discard();
+        co_return makeError(ErrorCode::kIntegrity, "source ended the blob early");
+      }
+      filled += *n;
     }
-    if (*n == 0) {
-      (*writer)->discard();
-      co_return makeError(ErrorCode::kIntegrity, "source ended the blob early");
-    }
-    hash->update(buffer->data(), *n);
-    if (auto st = co_await (*writer)->write(buffer->data(), *n); !st) co_return st.error();
-    sent += *n;
-    stats->bytesSent += *n;
-    if (ctx->progress) ctx->progress->bytesSent(dstRepo, *n);
+    hash->update(buffer->data(), filled);
+    if (auto st = co_await (*writer)->write(buffer->data(), filled); !st) co_return st.error();
+    sent += filled;
+    stats->bytesSent += filled;
+    if (ctx->progress) ctx->progress->bytesSent(dstRepo, filled);
   }
   auto next = co_await (*writer)->finish();
   if (!next) co_return next.error();
