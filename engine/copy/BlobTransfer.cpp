@@ -1,5 +1,6 @@
 #include "engine/copy/BlobTransfer.hpp"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <vector>
 
 #include "engine/core/Sha256.hpp"
@@ -17,37 +18,67 @@ struct Upload {
   Sha256 hashAtCommitted;       // hash of exactly those bytes
 };
 
+// Reads exactly `want` bytes (reads arrive in small pieces; writes should not).
+Task<Status> fill(registry::BlobReader* reader, char* data, std::size_t want) {
+  std::size_t filled = 0;
+  while (filled < want) {
+    auto n = co_await reader->read(data + filled, want - filled);
+    if (!n) co_return n.error();
+    if (*n == 0) co_return makeError(ErrorCode::kIntegrity, "source ended the blob early");
+    filled += *n;
+  }
+  co_return Status{};
+}
+
+Task<Status> drain(registry::BlobWriter* writer, const char* data, std::size_t size) {
+  co_return co_await writer->write(data, size);
+}
+
 // Streams one PATCH of `len` bytes from reader to the upload; updates `hash` as bytes pass.
+// Two buffers: the next one fills from the source while the last one goes to the destination.
 Task<Status> sendChunk(CopyContext* ctx, std::string dstRepo, registry::BlobReader* reader, Upload* up,
-                       std::uint64_t len, Sha256* hash, std::vector<char>* buffer, CopyStats* stats) {
+                       std::uint64_t len, Sha256* hash, std::vector<char>* buffers, CopyStats* stats) {
+  using namespace boost::asio::experimental::awaitable_operators;
   auto writer = co_await ctx->dest->beginChunk(dstRepo, up->location, up->committed, len, ctx->cancel);
   if (!writer) co_return writer.error();
-  std::uint64_t sent = 0;
-  while (sent < len) {
-    // Fill the buffer before writing: reads arrive in small pieces, writes should not.
-    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer->size(), len - sent));
-    std::size_t filled = 0;
-    while (filled < want) {
-      auto n = co_await reader->read(buffer->data() + filled, want - filled);
-      if (!n) {
-        (*writer)->discard();
-        co_return n.error();
-      }
-      if (*n == 0) {
-        (*writer)->discard();
-        co_return makeError(ErrorCode::kIntegrity, "source ended the blob early");
-      }
-      filled += *n;
-    }
-    hash->update(buffer->data(), filled);
-    if (auto st = co_await (*writer)->write(buffer->data(), filled); !st) co_return st.error();
-    sent += filled;
-    stats->bytesSent += filled;
-    if (ctx->progress) ctx->progress->bytesSent(dstRepo, filled);
+  const std::size_t half = buffers->size() / 2;
+  char* current = buffers->data();
+  char* next = buffers->data() + half;
+  auto piece = [&](std::uint64_t from) { return static_cast<std::size_t>(std::min<std::uint64_t>(half, len - from)); };
+  std::size_t size = piece(0);
+  if (auto st = co_await fill(reader, current, size); !st) {
+    (*writer)->discard();
+    co_return st.error();
   }
-  auto next = co_await (*writer)->finish();
-  if (!next) co_return next.error();
-  up->location = *next;
+  std::uint64_t sent = 0;
+  while (true) {
+    hash->update(current, size);
+    const std::uint64_t after = sent + size;
+    const std::size_t nextSize = after < len ? piece(after) : 0;
+    Status wrote;
+    Status read;
+    if (nextSize > 0) {
+      auto both = co_await (drain(writer->get(), current, size) && fill(reader, next, nextSize));
+      wrote = std::move(std::get<0>(both));
+      read = std::move(std::get<1>(both));
+    } else {
+      wrote = co_await drain(writer->get(), current, size);
+    }
+    if (!wrote) co_return wrote.error();
+    sent = after;
+    stats->bytesSent += size;
+    if (ctx->progress) ctx->progress->bytesSent(dstRepo, size);
+    if (!read) {
+      (*writer)->discard();
+      co_return read.error();
+    }
+    if (nextSize == 0) break;
+    std::swap(current, next);
+    size = nextSize;
+  }
+  auto done = co_await (*writer)->finish();
+  if (!done) co_return done.error();
+  up->location = *done;
   up->committed += len;
   up->hashAtCommitted = hash->clone();
   co_return Status{};
@@ -61,7 +92,7 @@ Task<bool> sessionStillAt(CopyContext* ctx, std::string dstRepo, Upload* up) {
 
 Task<Status> streamBlob(CopyContext* ctx, std::string srcRepo, std::string dstRepo, oci::Descriptor desc, Url location,
                         CopyStats* stats) {
-  std::vector<char> buffer(ctx->limits.bufferSize);
+  std::vector<char> buffer(2 * ctx->limits.bufferSize);  // double-buffered
   Upload up{location, 0, Sha256()};
   const std::string what = "copy blob " + desc.digest.shortStr() + " (" + std::to_string(desc.size) + " bytes)";
   int stalls = 0;
