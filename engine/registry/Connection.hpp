@@ -45,7 +45,7 @@ class Connection {
 
   // Safe to hand to the next request: last response fully read and keep-alive.
   bool reusable() const;
-  bool reused() const { return uses_ > 1; }
+  bool reused() const { return uses_ > 0; }  // has carried a request before (ask before sending)
   void close();
   const Origin& origin() const { return origin_; }
 

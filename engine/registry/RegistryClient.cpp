@@ -4,6 +4,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <chrono>
 
 #include "engine/core/Base64.hpp"
 #include "engine/registry/TlsContext.hpp"
@@ -224,9 +226,15 @@ Task<Result<std::pair<HttpResponse, Lease>>> RegistryClient::callStreaming(HttpR
     if (!lease) {
       last = lease.error();
     } else {
-      const bool wasReused = (*lease)->reused() || false;
+      const bool wasReused = (*lease)->reused();
       ++counts_[kind];
+      const auto sentAt = std::chrono::steady_clock::now();
       auto head = co_await (*lease)->sendAndReadHead(req);
+      // Only method, host and path: never headers (they carry credentials).
+      spdlog::debug("{} {}{} -> {} ({} ms{})", req.method, settings_.host, req.target.substr(0, req.target.find('?')),
+                    head ? std::to_string(head->status) : head.error().message,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sentAt).count(),
+                    wasReused ? ", reused" : "");
       if (!head) {
         (*lease).discard();
         last = head.error();
@@ -243,6 +251,8 @@ Task<Result<std::pair<HttpResponse, Lease>>> RegistryClient::callStreaming(HttpR
         continue;
       } else if (RetryPolicy::isRetryableStatus(head->status) && attempt < settings_.retry.maxAttempts) {
         (*lease).discard();
+        spdlog::warn("{} {}{}: HTTP {}; retrying (attempt {} of {})", req.method, settings_.host,
+                     req.target.substr(0, req.target.find('?')), head->status, attempt + 1, settings_.retry.maxAttempts);
         co_await backoff(attempt, RetryPolicy::parseRetryAfter(head->header("Retry-After")), cancel);
         continue;
       } else {
@@ -251,7 +261,11 @@ Task<Result<std::pair<HttpResponse, Lease>>> RegistryClient::callStreaming(HttpR
     }
     if (cancel && cancel->cancelled()) co_return makeError(ErrorCode::kCancelled, "cancelled");
     if (!last.transient) break;
-    if (attempt < settings_.retry.maxAttempts) co_await backoff(attempt, std::nullopt, cancel);
+    if (attempt < settings_.retry.maxAttempts) {
+      spdlog::warn("{} {}: {}; retrying (attempt {} of {})", request.method, settings_.host, last.message, attempt + 1,
+                   settings_.retry.maxAttempts);
+      co_await backoff(attempt, std::nullopt, cancel);
+    }
   }
   co_return last;
 }
