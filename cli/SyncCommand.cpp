@@ -101,6 +101,7 @@ int runSync(const SyncArgs& args) {
   opts.copyPolicy = args.verify.copyPolicy;
   opts.keepGoing = args.keepGoing;
   opts.repoConcurrency = args.concurrency;
+  opts.checkConcurrency = args.checkConcurrency;
   opts.onRecord = [&](const catalog::SeedRecord& r) {
     if (auto st = catalog::writeSeedRecord(out, r); !st && !writeError) writeError = st.error();
     written.push_back(catalog::seedRecordPath(out, r.repo));

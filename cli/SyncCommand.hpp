@@ -22,6 +22,7 @@ struct SyncArgs {
   std::string out = ".";
   bool keepGoing = false;
   std::size_t concurrency = 4;
+  std::size_t checkConcurrency = 0;
   VerifyFlags verify;
   RegistryFlags registry;
   bool quiet = false;

@@ -70,6 +70,11 @@ int main(int argc, char** argv) {
   syncCmd->add_flag("--keep-going", sync.keepGoing,
                     "attempt every repo and report failures (still exits non-zero if any failed)");
   syncCmd->add_option("--concurrency", sync.concurrency, "repos copied in parallel")->default_val(4)->check(CLI::Range(1, 64));
+  syncCmd
+      ->add_option("--check-concurrency", sync.checkConcurrency,
+                   "repos checked for changes in parallel (default: 16, or --concurrency if larger); copies stay "
+                   "bounded by --concurrency")
+      ->check(CLI::Range(1, 256));
   addVerifyFlags(*syncCmd, sync.verify);
   addRegistryFlags(*syncCmd, sync.registry);
 

@@ -5,6 +5,7 @@
 
 #include "engine/copy/TreeCopier.hpp"
 #include "engine/oci/MediaTypes.hpp"
+#include "engine/registry/TaskGroup.hpp"
 
 namespace autonomy::copy {
 
@@ -75,18 +76,24 @@ Task<Result<std::vector<Attachment>>> discoverSidecars(CopyContext* ctx, std::st
   co_return out;
 }
 
-Task<Status> markPresentAtDest(CopyContext* ctx, std::string dstRepo, std::vector<Attachment>* items) {
-  for (auto& item : *items) {
-    if (item.kind == "referrer") {
-      auto exists = co_await ctx->dest->headManifest(dstRepo, item.reference, ctx->cancel);
-      if (!exists && exists.error().code != ErrorCode::kNotFound) co_return exists.error();
-      item.presentAtDest = exists.ok();
-      continue;
-    }
-    auto head = co_await ctx->dest->headManifest(dstRepo, item.reference, ctx->cancel);
-    if (!head && head.error().code != ErrorCode::kNotFound) co_return head.error();
-    item.presentAtDest = head.ok() && head->digest == item.digest;
+namespace {
+Task<void> markOne(CopyContext* ctx, std::string dstRepo, Attachment* item, std::optional<Error>* failure) {
+  auto head = co_await ctx->dest->headManifest(dstRepo, item->reference, ctx->cancel);
+  if (!head && head.error().code != ErrorCode::kNotFound) {
+    if (!*failure) *failure = head.error();
+    co_return;
   }
+  // A referrer is addressed by its digest, so existing is enough; a tag must name the same digest.
+  item->presentAtDest = head.ok() && (item->kind == "referrer" || head->digest == item->digest);
+}
+}  // namespace
+
+Task<Status> markPresentAtDest(CopyContext* ctx, std::string dstRepo, std::vector<Attachment*> items) {
+  std::optional<Error> failure;
+  registry::TaskGroup group(ctx->dest->executor());
+  for (auto* item : items) group.spawn(markOne(ctx, dstRepo, item, &failure));
+  co_await group.wait();
+  if (failure) co_return *failure;
   co_return Status{};
 }
 

@@ -33,8 +33,9 @@ registry::Task<Result<AttachmentSet>> discoverAttachments(CopyContext* ctx, std:
 registry::Task<Result<std::vector<Attachment>>> discoverSidecars(CopyContext* ctx, std::string repo,
                                                                  std::vector<std::string>* missing);
 
-// Marks each item presentAtDest when dstRepo holds the same digest under the same reference.
-registry::Task<Status> markPresentAtDest(CopyContext* ctx, std::string dstRepo, std::vector<Attachment>* items);
+// Marks each item presentAtDest when dstRepo holds the same digest under the same reference
+// (all lookups at once).
+registry::Task<Status> markPresentAtDest(CopyContext* ctx, std::string dstRepo, std::vector<Attachment*> items);
 
 // Copies one attachment (its tree, then its tag or digest) from srcRepo to dstRepo.
 registry::Task<Status> copyAttachment(CopyContext* ctx, std::string srcRepo, std::string dstRepo, Attachment item,

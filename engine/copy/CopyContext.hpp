@@ -41,6 +41,7 @@ struct CopyContext {
   registry::RegistryClient* dest = nullptr;
   BlobLedger* ledger = nullptr;
   registry::AsyncGate* transferGate = nullptr;  // bounds blob streams across the run
+  registry::AsyncGate* copyGate = nullptr;      // bounds repos copying at once (checks are not)
   TransferLimits limits;
   ProgressSink* progress = nullptr;
   CancelTokenPtr cancel;

@@ -1,6 +1,7 @@
 #include "engine/copy/SeedRunner.hpp"
 
 #include <chrono>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <map>
 
 #include "engine/copy/Attachments.hpp"
@@ -69,56 +70,73 @@ void applyStats(catalog::SeedRecord& r, const CopyStats& s) {
 }
 
 // The seed proper; returns the error that failed it, if any, having filled `r` as far as it got.
+Task<Result<VerifyOutcome>> maybeVerify(CopyContext* ctx, std::string repo, oci::Digest digest,
+                                        std::shared_ptr<const verify::PublicKey> key) {
+  if (!key) co_return VerifyOutcome{};
+  co_return co_await verifySource(ctx, repo, digest, key);
+}
+
+Task<Result<std::vector<Attachment>>> maybeSidecars(CopyContext* ctx, std::string repo, bool wanted,
+                                                    std::vector<std::string>* missing) {
+  if (!wanted) co_return std::vector<Attachment>{};
+  co_return co_await discoverSidecars(ctx, repo, missing);
+}
+
+// The seed proper; returns the error that failed it, if any, having filled `r` as far as it got.
 Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, catalog::SeedRecord* r, CopyStats* stats) {
+  using namespace boost::asio::experimental::awaitable_operators;
   const auto& src = req.source;
   const auto& dst = req.dest;
-  // 1. Resolve.
-  auto head = co_await ctx->source->headManifest(src.repo, src.reference(), ctx->cancel);
+  // 1. Resolve at the source and look at the destination in the same round trip.
+  const std::string srcRef = src.reference();
+  const std::string destRef = dst.reference();
+  auto [head, atDest] = co_await (ctx->source->headManifest(src.repo, srcRef, ctx->cancel) &&
+                                  ctx->dest->headManifest(dst.repo, destRef, ctx->cancel));
   if (!head) co_return head.error().context("resolve " + r->source);
   if (src.digest && head->digest != *src.digest)
     co_return makeError(ErrorCode::kIntegrity, "resolve " + r->source + ": registry answered digest " +
                                                    head->digest.str());
+  if (!atDest && atDest.error().code != ErrorCode::kNotFound) co_return atDest.error().context("check " + r->destination);
   const oci::Digest digest = head->digest;
   r->digest = digest.str();
   r->mediaType = head->mediaType;
 
-  // 2. Verify before anything is written to the destination.
-  std::optional<oci::Digest> sigDigest;
-  if (req.key) {
-    auto v = co_await verifySource(ctx, src.repo, digest, req.key);
-    if (!v) co_return v.error().context("verify " + src.str());
-    r->verification = v->record;
-    sigDigest = v->sigDigest;
-  }
-
-  // 3. Delta: what travels with the image, and what the destination already has.
-  auto attachments = co_await discoverAttachments(ctx, src.repo, digest, sigDigest);
-  if (!attachments) co_return attachments.error().context("list attachments of " + src.str());
-  std::vector<Attachment> sidecars;
+  // 2. Verify before anything is written to the destination, while 3. the attachments and
+  // sidecars that travel with the image are listed (all lookups at the source, in parallel).
   std::vector<std::string> missingSidecars;
-  if (req.copyPolicy) {
-    auto s = co_await discoverSidecars(ctx, src.repo, &missingSidecars);
-    if (!s) co_return s.error().context("list sidecars of " + src.repo);
-    sidecars = std::move(*s);
-  }
+  auto [verified, attachments, sidecars] =
+      co_await (maybeVerify(ctx, src.repo, digest, req.key) &&
+                discoverAttachments(ctx, src.repo, digest, std::nullopt) &&
+                maybeSidecars(ctx, src.repo, req.copyPolicy, &missingSidecars));
+  if (!verified) co_return verified.error().context("verify " + src.str());
+  if (req.key) r->verification = verified->record;
+  if (!attachments) co_return attachments.error().context("list attachments of " + src.str());
+  if (!sidecars) co_return sidecars.error().context("list sidecars of " + src.repo);
   for (const auto& kind : missingSidecars) r->sidecars.push_back({kind, "missing", ""});
 
-  const std::string destRef = dst.reference();
-  auto atDest = co_await ctx->dest->headManifest(dst.repo, destRef, ctx->cancel);
-  if (!atDest && atDest.error().code != ErrorCode::kNotFound) co_return atDest.error().context("check " + r->destination);
+  // Delta: up to date when the destination has the digest and everything that travels with it.
   const bool topPresent = atDest && atDest->digest == digest;
   if (topPresent) {
-    if (auto st = co_await markPresentAtDest(ctx, dst.repo, &attachments->items); !st) co_return st;
-    if (auto st = co_await markPresentAtDest(ctx, dst.repo, &sidecars); !st) co_return st;
+    std::vector<Attachment*> all;
+    for (auto& a : attachments->items) all.push_back(&a);
+    for (auto& s : *sidecars) all.push_back(&s);
+    if (auto st = co_await markPresentAtDest(ctx, dst.repo, all); !st) co_return st;
   }
   bool allPresent = topPresent;
   for (const auto& a : attachments->items) allPresent = allPresent && a.presentAtDest;
-  for (const auto& s : sidecars) allPresent = allPresent && s.presentAtDest;
+  for (const auto& s : *sidecars) allPresent = allPresent && s.presentAtDest;
   if (allPresent) {
     for (const auto& a : attachments->items) r->attachments.push_back({a.kind, a.reference, a.digest.str(), "present"});
-    for (const auto& s : sidecars) r->sidecars.push_back({s.kind, "present", s.digest.str()});
+    for (const auto& s : *sidecars) r->sidecars.push_back({s.kind, "present", s.digest.str()});
     r->status = catalog::kStatusUpToDate;
     co_return Status{};
+  }
+
+  // Copies are bounded separately from checks: many repos can be looked at while few copy.
+  registry::GatePass copyPass;
+  if (ctx->copyGate) {
+    if (!co_await ctx->copyGate->acquire()) co_return makeError(ErrorCode::kCancelled, "cancelled");
+    copyPass = registry::GatePass(ctx->copyGate);
   }
 
   // 4. Copy bottom-up: the image's blobs and children, then attachments and sidecars, then the tag.
@@ -143,7 +161,7 @@ Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, catalog::SeedRecord* r
     if (auto st = co_await updateReferrersFallback(ctx, dst.repo, digest, apiReferrers); !st)
       co_return st.error().context("index referrers of " + dst.str());
   }
-  for (const auto& s : sidecars) {
+  for (const auto& s : *sidecars) {
     if (!s.presentAtDest) {
       if (auto st = co_await copyAttachment(ctx, src.repo, dst.repo, s, stats); !st)
         co_return st.error().context("copy sidecar " + s.reference);

@@ -7,6 +7,8 @@ namespace autonomy::copy {
 using registry::Task;
 
 namespace {
+constexpr std::size_t kCheckConcurrency = 16;
+
 struct RepoQueue {
   RunOptions opts;
   std::vector<std::optional<catalog::SeedRecord>> records;
@@ -43,11 +45,19 @@ catalog::SeedRecord unstartedRecord(const CopyContext& ctx, const RepoPlan& plan
 Task<std::vector<catalog::SeedRecord>> runRepos(CopyContext* ctx, RunOptions opts) {
   auto q = std::make_shared<RepoQueue>();
   q->records.resize(opts.repos.size());
-  const auto workers = std::min(std::max<std::size_t>(1, opts.repoConcurrency), opts.repos.size());
+  // Checks (a few small requests per repo) run wider than copies: a no-op re-sync of many repos
+  // over a far link then costs a few round trips, not one per repo.
+  const auto copies = std::max<std::size_t>(1, opts.repoConcurrency);
+  const auto checks = opts.checkConcurrency > 0 ? opts.checkConcurrency : std::max(copies, kCheckConcurrency);
+  const auto workers = std::min(std::max<std::size_t>(1, checks), opts.repos.size());
   q->opts = std::move(opts);
+  registry::AsyncGate copyGate(ctx->source->executor(), copies);
+  auto* const previousGate = ctx->copyGate;
+  ctx->copyGate = &copyGate;
   registry::TaskGroup group(ctx->source->executor());
   for (std::size_t i = 0; i < workers; ++i) group.spawn(repoWorker(ctx, q));
   co_await group.wait();
+  ctx->copyGate = previousGate;
   std::vector<catalog::SeedRecord> out;
   for (std::size_t i = 0; i < q->records.size(); ++i) {
     const auto& plan = q->opts.repos[i];
