@@ -80,8 +80,10 @@ int runSync(const SyncArgs& args) {
     auto ref = oci::RepoRef::parse(text);
     if (!ref) return usageError("--repos " + text + ": " + ref.error().message), kExitUsage;
     for (const auto& p : plans)
-      if (p.dest.repo == ref->repo && p.dest.reference() == ref->reference())
-        return usageError("--repos names " + ref->str() + " twice"), kExitUsage;
+      if (p.dest.repo == ref->repo)
+        return usageError("--repos names repo " + ref->repo + " twice (" + p.dest.str() + ", " + ref->str() +
+                          "): one tag per repo per run, since each repo has one seed.json; run sync once per tag"),
+               kExitUsage;
     plans.push_back({*ref, *ref});
   }
   if (plans.empty()) return usageError("--repos is empty"), kExitUsage;

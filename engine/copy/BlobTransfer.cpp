@@ -95,7 +95,7 @@ Task<Status> streamBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
   std::vector<char> buffer(2 * ctx->limits.bufferSize);  // double-buffered
   Upload up{location, 0, Sha256()};
   const std::string what = "copy blob " + desc.digest.shortStr() + " (" + std::to_string(desc.size) + " bytes)";
-  int stalls = 0;
+  int stalls = 0;  // failed attempts for this blob, progress or not: a flaky link cannot loop forever
   std::unique_ptr<registry::BlobReader> reader;
   Sha256 hash;
   while (up.committed < desc.size) {
@@ -115,10 +115,7 @@ Task<Status> streamBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
     }
     const auto len = std::min(ctx->limits.chunkSize, desc.size - up.committed);
     auto st = co_await sendChunk(ctx, dstRepo, reader.get(), &up, len, &hash, &buffer, stats);
-    if (st) {
-      stalls = 0;
-      continue;
-    }
+    if (st) continue;
     reader.reset();
     if (!st.error().transient || ++stalls > ctx->limits.maxStalls) {
       co_await ctx->dest->abortUpload(dstRepo, up.location);
@@ -126,6 +123,7 @@ Task<Status> streamBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
     }
     // Resume where the registry's session stands; a session that cannot go on starts over.
     if (!co_await sessionStillAt(ctx, dstRepo, &up)) {
+      co_await ctx->dest->abortUpload(dstRepo, up.location);  // a dead session must not pile up at B
       auto fresh = co_await ctx->dest->startUpload(dstRepo, ctx->cancel);
       if (!fresh) co_return fresh.error().context(what);
       up = Upload{*fresh, 0, Sha256()};
@@ -198,7 +196,7 @@ Task<Status> ensureBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
   }
   registry::GatePass pass;
   if (ctx->transferGate) {
-    if (!co_await ctx->transferGate->acquire()) co_return makeError(ErrorCode::kCancelled, "cancelled");
+    if (!co_await ctx->transferGate->acquire(ctx->cancel)) co_return makeError(ErrorCode::kCancelled, "cancelled");
     pass = registry::GatePass(ctx->transferGate);
   }
   if (ctx->progress) ctx->progress->blobStarted(dstRepo, desc.digest, desc.size);

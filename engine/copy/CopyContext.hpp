@@ -33,7 +33,7 @@ struct TransferLimits {
   std::size_t blobsPerRepo = 4;
   std::uint64_t chunkSize = 32ull << 20;  // one PATCH; a drop loses at most this much
   std::size_t bufferSize = 256u << 10;    // per transfer in flight: memory stays bounded
-  int maxStalls = 8;                      // consecutive failed attempts without progress
+  int maxStalls = 8;                      // failed attempts per blob before the repo fails
 };
 
 struct CopyContext {
@@ -42,6 +42,7 @@ struct CopyContext {
   BlobLedger* ledger = nullptr;
   registry::AsyncGate* transferGate = nullptr;  // bounds blob streams across the run
   registry::AsyncGate* copyGate = nullptr;      // bounds repos copying at once (checks are not)
+  const bool* runStopped = nullptr;             // set when a repo failed without --keep-going
   TransferLimits limits;
   ProgressSink* progress = nullptr;
   CancelTokenPtr cancel;

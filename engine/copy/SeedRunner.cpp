@@ -14,6 +14,9 @@ using registry::Task;
 
 namespace {
 
+// The marker for "checked, but the run stopped before this repo could copy".
+constexpr const char* kNotAttempted = "not attempted: an earlier repo failed and --keep-going is off";
+
 struct VerifyOutcome {
   catalog::Verification record;
   std::optional<oci::Digest> sigDigest;
@@ -108,7 +111,12 @@ Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, catalog::SeedRecord* r
       co_await (maybeVerify(ctx, src.repo, digest, req.key) &&
                 discoverAttachments(ctx, src.repo, digest, std::nullopt) &&
                 maybeSidecars(ctx, src.repo, req.copyPolicy, &missingSidecars));
-  if (!verified) co_return verified.error().context("verify " + src.str());
+  if (!verified) {
+    r->verification.skipped = false;  // checked, and it failed: never reported as "skipped"
+    r->verification.keyFingerprint = req.key->fingerprint();
+    r->verification.keyType = req.key->describe();
+    co_return verified.error().context("verify " + src.str());
+  }
   if (req.key) r->verification = verified->record;
   if (!attachments) co_return attachments.error().context("list attachments of " + src.str());
   if (!sidecars) co_return sidecars.error().context("list sidecars of " + src.repo);
@@ -135,9 +143,10 @@ Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, catalog::SeedRecord* r
   // Copies are bounded separately from checks: many repos can be looked at while few copy.
   registry::GatePass copyPass;
   if (ctx->copyGate) {
-    if (!co_await ctx->copyGate->acquire()) co_return makeError(ErrorCode::kCancelled, "cancelled");
+    if (!co_await ctx->copyGate->acquire(ctx->cancel)) co_return makeError(ErrorCode::kCancelled, "cancelled");
     copyPass = registry::GatePass(ctx->copyGate);
   }
+  if (ctx->runStopped && *ctx->runStopped) co_return makeError(ErrorCode::kCancelled, kNotAttempted);
 
   // 4. Copy bottom-up: the image's blobs and children, then attachments and sidecars, then the tag.
   auto tree = co_await fetchTree(ctx, src.repo, digest.str());
@@ -189,7 +198,9 @@ Task<catalog::SeedRecord> runSeed(CopyContext* ctx, SeedRequest req) {
   CopyStats stats;
   auto st = co_await seedSteps(ctx, req, &r, &stats);
   applyStats(r, stats);
-  if (!st) {
+  if (!st && st.error().message == kNotAttempted) {
+    r.status = catalog::kStatusNotAttempted;
+  } else if (!st) {
     r.error = st.error();
     const bool cancelled = st.error().code == ErrorCode::kCancelled || (ctx->cancel && ctx->cancel->cancelled());
     r.status = cancelled ? catalog::kStatusCancelled : catalog::kStatusFailed;

@@ -24,7 +24,12 @@ Task<void> repoWorker(CopyContext* ctx, std::shared_ptr<RepoQueue> q) {
     if (q->opts.alreadyDone && q->opts.alreadyDone(plan)) continue;
     SeedRequest req{plan.source, plan.dest, q->opts.key, q->opts.copyPolicy};
     auto record = co_await runSeed(ctx, req);
-    if (!record.ok() && !q->opts.keepGoing) q->stop = true;
+    if (record.status == catalog::kStatusNotAttempted && q->opts.key) {
+      record.verification.skipped = false;
+      record.verification.keyFingerprint = q->opts.key->fingerprint();
+      record.verification.keyType = q->opts.key->describe();
+    }
+    if (!record.ok() && record.status != catalog::kStatusNotAttempted && !q->opts.keepGoing) q->stop = true;
     if (q->opts.onRecord) q->opts.onRecord(record);
     q->records[i] = std::move(record);
   }
@@ -53,11 +58,14 @@ Task<std::vector<catalog::SeedRecord>> runRepos(CopyContext* ctx, RunOptions opt
   q->opts = std::move(opts);
   registry::AsyncGate copyGate(ctx->source->executor(), copies);
   auto* const previousGate = ctx->copyGate;
+  auto* const previousStop = ctx->runStopped;
   ctx->copyGate = &copyGate;
+  ctx->runStopped = &q->stop;
   registry::TaskGroup group(ctx->source->executor());
   for (std::size_t i = 0; i < workers; ++i) group.spawn(repoWorker(ctx, q));
   co_await group.wait();
   ctx->copyGate = previousGate;
+  ctx->runStopped = previousStop;
   std::vector<catalog::SeedRecord> out;
   for (std::size_t i = 0; i < q->records.size(); ++i) {
     const auto& plan = q->opts.repos[i];
@@ -68,6 +76,11 @@ Task<std::vector<catalog::SeedRecord>> runRepos(CopyContext* ctx, RunOptions opt
     if (q->opts.alreadyDone && q->opts.alreadyDone(plan)) continue;
     const bool cancelled = ctx->cancel && ctx->cancel->cancelled();
     auto r = unstartedRecord(*ctx, plan, cancelled ? catalog::kStatusCancelled : catalog::kStatusNotAttempted);
+    if (q->opts.key) {
+      r.verification.skipped = false;  // it would have been verified: not "skipped"
+      r.verification.keyFingerprint = q->opts.key->fingerprint();
+      r.verification.keyType = q->opts.key->describe();
+    }
     if (q->opts.onRecord) q->opts.onRecord(r);
     out.push_back(std::move(r));
   }

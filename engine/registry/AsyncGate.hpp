@@ -7,14 +7,16 @@
 #include <deque>
 #include <memory>
 
+#include "engine/core/CancelToken.hpp"
+
 namespace autonomy::registry {
 
 class AsyncGate {
  public:
   AsyncGate(boost::asio::any_io_executor executor, std::size_t limit) : executor_(std::move(executor)), free_(limit) {}
 
-  // Waits for a free place. Returns false if the wait was cancelled (close()).
-  boost::asio::awaitable<bool> acquire();
+  // Waits for a free place. Returns false if the gate was closed or `cancel` fired.
+  boost::asio::awaitable<bool> acquire(CancelTokenPtr cancel = nullptr);
   void release();
   // Wakes every waiter with false; later acquires fail at once.
   void close();

@@ -63,7 +63,8 @@ struct Connection::Impl {
 Connection::Connection(Origin origin) : origin_(std::move(origin)) {}
 Connection::~Connection() = default;
 
-Task<Result<std::unique_ptr<Connection>>> Connection::open(net::any_io_executor executor, Origin origin) {
+Task<Result<std::unique_ptr<Connection>>> Connection::open(net::any_io_executor executor, Origin origin,
+                                                           CancelTokenPtr cancel) {
   std::unique_ptr<Connection> c(new Connection(std::move(origin)));
   c->impl_ = std::make_unique<Impl>(executor);
   const auto& o = c->origin_;
@@ -72,6 +73,17 @@ Task<Result<std::unique_ptr<Connection>>> Connection::open(net::any_io_executor 
   tcp::resolver resolver(executor);
   auto [rec, results] = co_await resolver.async_resolve(host, o.url.port, kToken);
   if (rec) co_return makeError(ErrorCode::kNetwork, "resolve " + o.url.authority() + ": " + rec.message(), true);
+  struct Unsubscribe {
+    CancelTokenPtr token;
+    CancelToken::Id id = 0;
+    ~Unsubscribe() {
+      if (token && id) token->unsubscribe(id);
+    }
+  } guard{cancel};
+  if (cancel) {
+    Connection* raw = c.get();
+    guard.id = cancel->subscribe([raw] { raw->close(); });
+  }
   c->impl_->arm(o.stallTimeout);
   auto [cec, ep] = co_await c->impl_->plain.async_connect(results, kToken);
   if (cec) co_return netError(o, "connect to", cec);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 
+#include "engine/core/CancelToken.hpp"
 #include "engine/core/Error.hpp"
 #include "engine/registry/HttpMessage.hpp"
 #include "engine/registry/Url.hpp"
@@ -28,7 +29,9 @@ struct Origin {
 class Connection {
  public:
   ~Connection();
-  static Task<Result<std::unique_ptr<Connection>>> open(boost::asio::any_io_executor executor, Origin origin);
+  // `cancel` closes the socket mid-connect or mid-handshake.
+  static Task<Result<std::unique_ptr<Connection>>> open(boost::asio::any_io_executor executor, Origin origin,
+                                                         CancelTokenPtr cancel = nullptr);
 
   // Whole request, whole (size-limited) response.
   Task<Result<HttpResponse>> exchange(HttpRequest request, std::size_t bodyLimit);

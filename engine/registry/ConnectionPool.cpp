@@ -56,7 +56,7 @@ ConnectionPool::PerOrigin& ConnectionPool::origin(const std::string& key) {
 Task<Result<Lease>> ConnectionPool::acquire(Origin o, CancelTokenPtr cancel) {
   const std::string key = o.url.originKey();
   auto& po = origin(key);
-  if (!co_await po.gate->acquire()) co_return makeError(ErrorCode::kCancelled, "connection pool closed");
+  if (!co_await po.gate->acquire(cancel)) co_return makeError(ErrorCode::kCancelled, "cancelled while waiting for a connection");
   GatePass pass(po.gate.get());
   if (cancel && cancel->cancelled()) co_return makeError(ErrorCode::kCancelled, "cancelled");
   if (!po.idle.empty()) {
@@ -65,7 +65,7 @@ Task<Result<Lease>> ConnectionPool::acquire(Origin o, CancelTokenPtr cancel) {
     ++stats_.reused;
     co_return Lease(this, std::move(conn), std::move(pass), std::move(cancel));
   }
-  auto conn = co_await Connection::open(executor_, o);
+  auto conn = co_await Connection::open(executor_, o, cancel);
   if (!conn) co_return conn.error();
   ++stats_.opened;
   co_return Lease(this, std::move(*conn), std::move(pass), std::move(cancel));

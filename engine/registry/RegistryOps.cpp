@@ -236,6 +236,9 @@ Task<Result<Url>> BlobWriter::finish() {
     lease_.discard();
     co_return resp.error();
   }
+  // Each chunk gets its own connection: a link that cuts long-lived connections then cuts
+  // no upload, and a cut costs at most one chunk's connection.
+  lease_.discard();
   if (resp->status != 202 && resp->status != 204) co_return client_->statusError(*resp, "upload to " + repo_);
   co_return Url::resolve(client_->origin_->url, resp->header("Location"));
 }
