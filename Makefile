@@ -4,6 +4,9 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 WERROR ?= OFF
 CMAKE_FLAGS ?=
+# ccache hits across clones and build folders (paths under the checkout are made relative).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
 # Every Debian package the build, the tests, the demo and the benchmarks need.
 DEB_PACKAGES := build-essential cmake pkg-config ccache git \

@@ -1,0 +1,78 @@
+#include "api/HttpMetrics.hpp"
+
+#include <array>
+#include <sstream>
+
+#include "engine/catalog/SeedRecord.hpp"
+
+namespace autonomy::api {
+
+void HttpMetrics::observe(const std::string& route, int status, double seconds) {
+  auto& h = latency_[route];
+  for (std::size_t i = 0; i < kBuckets.size(); ++i)
+    if (seconds <= kBuckets[i]) ++h.counts[i];
+  ++h.total;
+  h.sum += seconds;
+  ++requests_[{route, status}];
+}
+
+namespace {
+void header(std::ostringstream& out, const char* name, const char* type, const char* help) {
+  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+}
+}  // namespace
+
+std::string HttpMetrics::render(const MetricsSnapshot& s) const {
+  std::ostringstream out;
+  header(out, "autonomy_syncd_jobs", "gauge", "Jobs in the job store, by state.");
+  static constexpr std::array<const char*, 6> kStates{"queued", "running", "succeeded", "partial", "failed", "cancelled"};
+  for (const char* state : kStates) {
+    auto it = s.jobsByState.find(state);
+    out << "autonomy_syncd_jobs{state=\"" << state << "\"} " << (it == s.jobsByState.end() ? 0 : it->second) << '\n';
+  }
+  header(out, "autonomy_syncd_jobs_finished_total", "counter", "Jobs finished since start, by final state.");
+  for (const char* state : {"succeeded", "partial", "failed", "cancelled"}) {
+    auto it = s.counters.jobsFinished.find(state);
+    out << "autonomy_syncd_jobs_finished_total{state=\"" << state << "\"} "
+        << (it == s.counters.jobsFinished.end() ? 0 : it->second) << '\n';
+  }
+  header(out, "autonomy_syncd_repos_total", "counter", "Repos finished since start, by outcome.");
+  for (const char* outcome : {catalog::kStatusCopied, catalog::kStatusUpToDate, catalog::kStatusFailed,
+                              catalog::kStatusNotAttempted, catalog::kStatusCancelled}) {
+    auto it = s.counters.reposByOutcome.find(outcome);
+    out << "autonomy_syncd_repos_total{outcome=\"" << outcome << "\"} "
+        << (it == s.counters.reposByOutcome.end() ? 0 : it->second) << '\n';
+  }
+  header(out, "autonomy_syncd_bytes_copied_total", "counter", "Blob bytes sent to destination registries.");
+  out << "autonomy_syncd_bytes_copied_total " << s.counters.bytesSent << '\n';
+  header(out, "autonomy_syncd_blobs_total", "counter", "Blobs handled by finished repos: copied, mounted or skipped.");
+  out << "autonomy_syncd_blobs_total{how=\"copied\"} " << s.counters.blobsCopied << '\n';
+  out << "autonomy_syncd_blobs_total{how=\"mounted\"} " << s.counters.blobsMounted << '\n';
+  out << "autonomy_syncd_blobs_total{how=\"skipped\"} " << s.counters.blobsPresent << '\n';
+  header(out, "autonomy_syncd_verification_failures_total", "counter",
+         "Repos that failed signature verification.");
+  out << "autonomy_syncd_verification_failures_total " << s.counters.verificationFailures << '\n';
+  header(out, "autonomy_syncd_jobs_resumed_total", "counter", "Jobs resumed after an unclean stop.");
+  out << "autonomy_syncd_jobs_resumed_total " << s.counters.jobsResumed << '\n';
+  header(out, "autonomy_syncd_scheduler_jobs", "gauge", "Jobs running or waiting in the scheduler.");
+  out << "autonomy_syncd_scheduler_jobs{state=\"running\"} " << s.runningJobs << '\n';
+  out << "autonomy_syncd_scheduler_jobs{state=\"queued\"} " << s.queuedJobs << '\n';
+
+  header(out, "autonomy_syncd_http_requests_total", "counter", "API requests, by route and status.");
+  for (const auto& [key, n] : requests_)
+    out << "autonomy_syncd_http_requests_total{route=\"" << key.first << "\",code=\"" << key.second << "\"} " << n
+        << '\n';
+  header(out, "autonomy_syncd_http_request_duration_seconds", "histogram", "API request handling time, by route.");
+  for (const auto& [route, h] : latency_) {
+    const std::string label = "route=\"" + route + "\"";
+    for (std::size_t i = 0; i < kBuckets.size(); ++i)
+      out << "autonomy_syncd_http_request_duration_seconds_bucket{" << label << ",le=\"" << kBuckets[i] << "\"} "
+          << h.counts[i] << '\n';
+    out << "autonomy_syncd_http_request_duration_seconds_bucket{" << label << ",le=\"+Inf\"} " << h.total << '\n';
+    out << "autonomy_syncd_http_request_duration_seconds_sum{" << label << "} " << h.sum << '\n';
+    out << "autonomy_syncd_http_request_duration_seconds_count{" << label << "} " << h.total << '\n';
+  }
+  return out.str();
+}
+
+}  // namespace autonomy::api

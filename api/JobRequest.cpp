@@ -1,0 +1,122 @@
+#include "api/JobRequest.hpp"
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace autonomy::api {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::array<std::string_view, 8> kFields{"from_registry", "to_registry", "repos",       "key",
+                                                  "pub_key_pem",   "skip_verify", "copy_policy", "keep_going"};
+constexpr std::size_t kMaxPemBytes = 64 * 1024;
+
+Error fieldError(std::string_view field, std::string_view message) {
+  return makeError(ErrorCode::kUsage, std::string(field) + ": " + std::string(message));
+}
+
+const char* typeName(const json& v) { return v.type_name(); }
+
+Result<std::string> registryField(const json& body, const char* name) {
+  auto it = body.find(name);
+  if (it == body.end()) return fieldError(name, "is required (a registry host[:port])");
+  if (!it->is_string()) return fieldError(name, std::string("must be a string, not ") + typeName(*it));
+  const auto host = it->get<std::string>();
+  if (auto st = oci::validateRegistryHost(host); !st) return fieldError(name, st.error().message);
+  return host;
+}
+
+Result<bool> boolField(const json& body, const char* name) {
+  auto it = body.find(name);
+  if (it == body.end()) return false;
+  if (!it->is_boolean()) return fieldError(name, std::string("must be true or false, not ") + typeName(*it));
+  return it->get<bool>();
+}
+
+Status parseRepos(const json& body, jobs::JobSpec& spec) {
+  auto it = body.find("repos");
+  if (it == body.end()) return fieldError("repos", "is required (a list such as [\"fleet/nav:v2\"])");
+  if (!it->is_array()) return fieldError("repos", std::string("must be a list of strings, not ") + typeName(*it));
+  if (it->empty()) return fieldError("repos", "names no repo");
+  if (it->size() > kMaxReposPerJob)
+    return fieldError("repos", "names " + std::to_string(it->size()) + " repos; at most " +
+                                   std::to_string(kMaxReposPerJob) + " per job");
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const std::string field = "repos[" + std::to_string(i) + "]";
+    const auto& item = (*it)[i];
+    if (!item.is_string()) return fieldError(field, std::string("must be a string, not ") + typeName(item));
+    const auto text = item.get<std::string>();
+    auto ref = oci::RepoRef::parse(text);
+    if (!ref) return fieldError(field, ref.error().message);
+    if (!seen.insert(ref->repo).second)
+      return fieldError(field, ref->repo + " is named twice (a job copies one tag per repo)");
+    spec.repos.push_back(std::move(*ref));
+  }
+  return {};
+}
+
+Status parseVerification(const json& body, jobs::JobSpec& spec) {
+  if (auto it = body.find("key"); it != body.end()) {
+    if (!it->is_string() || it->get<std::string>().empty())
+      return fieldError("key", "must be the name of a key in the daemon's config");
+    spec.keyName = it->get<std::string>();
+  }
+  if (auto it = body.find("pub_key_pem"); it != body.end()) {
+    if (!it->is_string() || it->get<std::string>().empty())
+      return fieldError("pub_key_pem", "must be a PEM public key (-----BEGIN PUBLIC KEY-----)");
+    if (it->get<std::string>().size() > kMaxPemBytes) return fieldError("pub_key_pem", "is too long for a public key");
+    spec.pubKeyPem = it->get<std::string>();
+  }
+  auto skip = boolField(body, "skip_verify");
+  if (!skip) return skip.error();
+  spec.skipVerify = *skip;
+  const int modes = (spec.keyName.empty() ? 0 : 1) + (spec.pubKeyPem.empty() ? 0 : 1) + (spec.skipVerify ? 1 : 0);
+  if (modes == 0)
+    return fieldError("key", "refusing to copy unverified images: give key (a key name from the config) or "
+                             "pub_key_pem (or skip_verify: true, for development only)");
+  if (modes > 1) return fieldError("key", "give exactly one of key, pub_key_pem and skip_verify");
+  return {};
+}
+
+}  // namespace
+
+Result<jobs::JobSpec> parseJobRequest(std::string_view text) {
+  auto body = json::parse(text, nullptr, false);
+  if (body.is_discarded()) return fieldError("body", "is not valid JSON");
+  if (!body.is_object()) return fieldError("body", std::string("must be a JSON object, not ") + typeName(body));
+  for (const auto& [name, value] : body.items()) {
+    if (std::find(kFields.begin(), kFields.end(), name) == kFields.end())
+      return fieldError(name, "is not a field of a job (fields: from_registry, to_registry, repos, key, pub_key_pem, "
+                              "skip_verify, copy_policy, keep_going)");
+  }
+  jobs::JobSpec spec;
+  auto from = registryField(body, "from_registry");
+  if (!from) return from.error();
+  spec.from = *from;
+  auto to = registryField(body, "to_registry");
+  if (!to) return to.error();
+  spec.to = *to;
+  if (auto st = parseRepos(body, spec); !st) return st.error();
+  if (auto st = parseVerification(body, spec); !st) return st.error();
+  auto copyPolicy = boolField(body, "copy_policy");
+  if (!copyPolicy) return copyPolicy.error();
+  spec.copyPolicy = *copyPolicy;
+  auto keepGoing = boolField(body, "keep_going");
+  if (!keepGoing) return keepGoing.error();
+  spec.keepGoing = *keepGoing;
+  return spec;
+}
+
+Status validateIdempotencyKey(std::string_view key) {
+  if (key.empty() || key.size() > kMaxIdempotencyKeyLength)
+    return fieldError("Idempotency-Key", "must be 1 to 255 characters");
+  for (char c : key)
+    if (c < 0x21 || c > 0x7e) return fieldError("Idempotency-Key", "must be printable ASCII without spaces");
+  return {};
+}
+
+}  // namespace autonomy::api

@@ -1,0 +1,43 @@
+// autonomy-syncd: the replication daemon. `--check-config` validates the configuration (and
+// every file it names) and exits; otherwise the daemon runs until SIGTERM/SIGINT.
+// Exit status: 0 clean stop or valid config, 1 runtime failure, 2 configuration error.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <spdlog/spdlog.h>
+
+#include "config/DaemonConfig.hpp"
+#include "daemon/Daemon.hpp"
+#include "daemon/Logging.hpp"
+
+int main(int argc, char** argv) {
+  using namespace autonomy;
+  std::string configPath(config::kDefaultConfigPath);
+  bool checkOnly = false;
+  CLI::App app{"autonomy-syncd: replicates OCI repositories between edge registries (REST API, schedules)"};
+  app.add_option("--config", configPath, "configuration file")->default_val(std::string(config::kDefaultConfigPath));
+  app.add_flag("--check-config", checkOnly, "validate the configuration and the files it names, then exit");
+  app.set_version_flag("--version", std::string("autonomy-syncd ") + AUTONOMY_VERSION);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  auto startup = daemon::loadStartupConfig(configPath);
+  if (!startup) {
+    std::fprintf(stderr, "autonomy-syncd: %s\n", startup.error().message.c_str());
+    return 2;
+  }
+  if (checkOnly) {
+    const auto& c = startup->config;
+    std::printf("%s: OK (%zu listener(s), %zu schedule(s), %zu registr%s, %zu key(s))\n", configPath.c_str(),
+                c.listen.size(), c.schedules.size(), c.registries.size(), c.registries.size() == 1 ? "y" : "ies",
+                c.keys.size());
+    for (const auto& w : c.warnings) std::printf("warning: %s\n", w.c_str());
+    return 0;
+  }
+  daemon::setupLogging();
+  daemon::setLogLevel(startup->config.log.level);
+  daemon::Daemon d(configPath, std::move(*startup));
+  return d.run();
+}

@@ -1,0 +1,21 @@
+#pragma once
+// Counters since the daemon started, for /metrics. Jobs by state come from the store instead
+// (they survive restarts); these are Prometheus counters and may start again from zero.
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace autonomy::jobs {
+
+struct JobMetrics {
+  std::map<std::string, std::uint64_t> reposByOutcome;  // copied, up-to-date, failed, ...
+  std::map<std::string, std::uint64_t> jobsFinished;    // succeeded, partial, failed, cancelled
+  std::uint64_t bytesSent = 0;
+  std::uint64_t blobsCopied = 0;
+  std::uint64_t blobsMounted = 0;
+  std::uint64_t blobsPresent = 0;
+  std::uint64_t verificationFailures = 0;
+  std::uint64_t jobsResumed = 0;
+};
+
+}  // namespace autonomy::jobs

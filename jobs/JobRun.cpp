@@ -1,0 +1,340 @@
+#include "jobs/JobRun.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "engine/catalog/Catalog.hpp"
+#include "engine/copy/SeedRunner.hpp"
+#include "engine/registry/TaskGroup.hpp"
+#include "jobs/TimeText.hpp"
+
+namespace autonomy::jobs {
+
+namespace {
+constexpr auto kProgressInterval = std::chrono::milliseconds(250);
+
+std::string now() { return formatRfc3339(std::chrono::system_clock::now()); }
+
+nlohmann::json errorJson(const std::optional<Error>& e) {
+  if (!e) return nullptr;
+  return {{"code", std::string(errorCodeName(e->code))}, {"message", e->message}};
+}
+}  // namespace
+
+JobRun::JobRun(JobRunEnv env, JobRecord record)
+    : env_(std::move(env)), record_(std::move(record)), claimed_(record_.repos.size(), false) {}
+
+JobRun::~JobRun() = default;
+
+void JobRun::cancel() {
+  userCancelled_ = true;
+  cancel_->cancel();
+}
+
+void JobRun::interrupt() {
+  interrupted_ = true;
+  cancel_->cancel();
+}
+
+Status JobRun::prepare() {
+  const auto& spec = record_.spec;
+  const auto& settings = *env_.settings;
+  if (!spec.keyName.empty()) {
+    key_ = settings.key(spec.keyName);
+    if (!key_)
+      return makeError(ErrorCode::kConfig, "key: no key named \"" + spec.keyName +
+                                               "\" in the daemon's config (was it removed by a reload?)");
+  } else if (!spec.pubKeyPem.empty()) {
+    auto key = verify::PublicKey::fromPem(spec.pubKeyPem, "pub_key_pem");
+    if (!key) return key.error();
+    key_ = std::make_shared<const verify::PublicKey>(std::move(*key));
+  } else if (!spec.skipVerify) {
+    return makeError(ErrorCode::kUsage, "refusing to copy unverified images: the job names no key");
+  }
+  auto from = settings.registry(spec.from);
+  if (!from) return from.error();
+  auto to = settings.registry(spec.to);
+  if (!to) return to.error();
+  source_ = std::make_unique<registry::RegistryClient>(*env_.pool, *from);
+  dest_ = std::make_unique<registry::RegistryClient>(*env_.pool, *to);
+  const auto executor = env_.pool->executor();
+  ledger_ = std::make_unique<copy::BlobLedger>(executor);
+  // A transfer holds a source and a destination connection at once (see cli/EngineSession).
+  const std::size_t limit = std::min(from->maxConnections, to->maxConnections);
+  const std::size_t transfers = spec.from == spec.to ? std::max<std::size_t>(1, limit / 2) : limit;
+  transferGate_ = std::make_unique<registry::AsyncGate>(executor, transfers);
+  ctx_.source = source_.get();
+  ctx_.dest = dest_.get();
+  ctx_.ledger = ledger_.get();
+  ctx_.transferGate = transferGate_.get();
+  ctx_.limits.blobsPerRepo = env_.blobsPerRepo;
+  ctx_.progress = this;
+  ctx_.cancel = cancel_;
+  std::error_code ec;
+  std::filesystem::create_directories(dir(), ec);
+  if (ec) return makeError(ErrorCode::kIo, "job directory " + dir().string() + ": " + ec.message());
+  return {};
+}
+
+boost::asio::awaitable<void> JobRun::run() {
+  if (auto st = prepare(); !st) {
+    spdlog::error("job {}: cannot start: {}", record_.id, st.error().message);
+    finishWithoutRunning(catalog::kStatusFailed, st.error());
+    co_return;
+  }
+  if (record_.startedAt.empty()) record_.startedAt = now();
+  record_.state = std::string(kJobRunning);
+  if (auto st = env_.store->markStarted(record_.id, record_.startedAt); !st)
+    spdlog::error("job {}: {}", record_.id, st.error().message);
+  std::size_t pending = 0;
+  for (const auto& t : record_.repos) {
+    if (!isRepoDone(t.state)) ++pending;
+    if (t.state == catalog::kStatusFailed && !record_.spec.keepGoing) stop_ = true;
+  }
+  spdlog::info("job {}: {} -> {}: {} repos ({} to do){}", record_.id, record_.spec.from, record_.spec.to,
+               record_.repos.size(), pending, record_.spec.skipVerify ? "; WARNING: signatures NOT verified" : "");
+  env_.events->publish(record_.id, kEventJobStarted, {{"job", record_.id}, {"state", record_.state}});
+  const std::size_t workers = std::min(pending, std::max<std::size_t>(1, env_.maxRepoWorkers));
+  if (!stop_ && workers > 0) {
+    registry::TaskGroup group(env_.pool->executor());
+    for (std::size_t i = 0; i < workers; ++i) group.spawn(worker());
+    try {
+      co_await group.wait();
+    } catch (const std::exception& e) {
+      spdlog::error("job {}: worker failed: {}", record_.id, e.what());
+    }
+  }
+  if (interrupted_) {
+    requeue();
+    co_return;
+  }
+  finish();
+}
+
+std::optional<std::size_t> JobRun::pickNext() {
+  std::optional<std::size_t> first;
+  for (std::size_t i = 0; i < record_.repos.size(); ++i) {
+    const auto& t = record_.repos[i];
+    if (claimed_[i] || t.state != kRepoPending) continue;
+    if (!env_.locks->isLocked(RepoLocks::keyFor(record_.spec.to, t.ref.repo))) return i;
+    if (!first) first = i;
+  }
+  return first;
+}
+
+boost::asio::awaitable<void> JobRun::worker() {
+  while (!stop_ && !cancel_->cancelled()) {
+    const auto next = pickNext();
+    if (!next) break;
+    const std::size_t i = *next;
+    claimed_[i] = true;
+    const std::string lockKey = RepoLocks::keyFor(record_.spec.to, record_.repos[i].ref.repo);
+    auto lock = co_await env_.locks->lock(lockKey, cancel_);
+    if (!lock) {
+      claimed_[i] = false;
+      break;
+    }
+    const bool slot = co_await env_.repoSlots->acquire(cancel_);
+    if (!slot) {
+      claimed_[i] = false;
+      break;
+    }
+    SlotPass pass(env_.repoSlots);
+    if (stop_ || cancel_->cancelled()) {
+      claimed_[i] = false;
+      break;
+    }
+    co_await runRepo(i);
+  }
+}
+
+boost::asio::awaitable<void> JobRun::runRepo(std::size_t index) {
+  {
+    auto& task = record_.repos[index];
+    task.state = std::string(kRepoRunning);
+    task.startedAt = now();
+    task.finishedAt.clear();
+    task.bytes = 0;
+    task.error.reset();
+    persist(task);
+    env_.events->publish(record_.id, kEventRepoStarted, repoEventData(task));
+  }
+  copy::SeedRequest request;
+  request.source = record_.repos[index].ref;
+  request.dest = record_.repos[index].ref;
+  request.key = key_;
+  request.copyPolicy = record_.spec.copyPolicy;
+  registry::Task<catalog::SeedRecord> seeding =
+      env_.seed ? env_.seed(&ctx_, std::move(request)) : copy::runSeed(&ctx_, std::move(request));
+  catalog::SeedRecord result = co_await std::move(seeding);
+  auto& task = record_.repos[index];
+  if (interrupted_ && result.status == catalog::kStatusCancelled) {
+    // Shutdown, not a verdict: the repo is redone when the job resumes.
+    task.state = std::string(kRepoPending);
+    task.startedAt.clear();
+    task.bytes = 0;
+    persist(task);
+    co_return;
+  }
+  recordResult(index, result);
+  if (!result.ok() && !record_.spec.keepGoing) stop_ = true;
+}
+
+void JobRun::recordResult(std::size_t index, const catalog::SeedRecord& r) {
+  auto& task = record_.repos[index];
+  task.state = r.status;
+  task.digest = r.digest;
+  task.bytes = r.bytesSent;
+  task.blobsCopied = r.blobsCopied;
+  task.blobsMounted = r.blobsMounted;
+  task.blobsPresent = r.blobsPresent;
+  task.error = r.error;
+  task.finishedAt = r.finishedAt.empty() ? now() : r.finishedAt;
+  // seed.json first: a crash between the two redoes the repo (a no-op delta), never loses it.
+  if (auto st = catalog::writeSeedRecord(dir(), r); !st) {
+    spdlog::error("job {}: {}", record_.id, st.error().message);
+    if (!task.error) task.error = st.error();
+  }
+  persist(task);
+  auto& m = *env_.metrics;
+  ++m.reposByOutcome[r.status];
+  m.blobsCopied += r.blobsCopied;
+  m.blobsMounted += r.blobsMounted;
+  m.blobsPresent += r.blobsPresent;
+  if (r.error && r.error->code == ErrorCode::kVerification) ++m.verificationFailures;
+  if (r.ok())
+    spdlog::info("job {}: {} {} ({} bytes)", record_.id, r.destination, r.status, r.bytesSent);
+  else
+    spdlog::warn("job {}: {} {}: {}", record_.id, r.destination, r.status, r.error ? r.error->message : "");
+  env_.events->publish(record_.id, kEventRepoDone, repoEventData(task));
+}
+
+void JobRun::persist(const RepoTask& task) {
+  if (auto st = env_.store->updateRepo(record_.id, task); !st)
+    spdlog::error("job {}: {}", record_.id, st.error().message);
+}
+
+catalog::SeedRecord JobRun::unstartedRecord(const RepoTask& task, const char* status,
+                                            const std::optional<Error>& error) const {
+  catalog::SeedRecord r;
+  r.repo = task.ref.repo;
+  r.tag = task.ref.tag;
+  r.source = record_.spec.from + "/" + task.ref.str();
+  r.destination = record_.spec.to + "/" + task.ref.str();
+  r.digest = task.digest;
+  r.status = status;
+  r.verification.skipped = true;
+  r.error = error;
+  r.bytesSent = task.bytes;
+  r.startedAt = task.startedAt;
+  r.finishedAt = task.finishedAt;
+  return r;
+}
+
+void JobRun::finishWithoutRunning(const char* status, const std::optional<Error>& error) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir(), ec);
+  for (auto& task : record_.repos) {
+    if (isRepoDone(task.state)) continue;
+    task.state = status;
+    task.error = error;
+    task.finishedAt = now();
+    if (auto st = catalog::writeSeedRecord(dir(), unstartedRecord(task, status, error)); !st)
+      spdlog::error("job {}: {}", record_.id, st.error().message);
+    persist(task);
+  }
+  if (std::string_view(status) == catalog::kStatusCancelled) userCancelled_ = true;
+  finish();
+}
+
+void JobRun::finish() {
+  const char* leftover = userCancelled_ ? catalog::kStatusCancelled : catalog::kStatusNotAttempted;
+  bool anyCancelled = false;
+  for (auto& task : record_.repos) {
+    if (task.state == kRepoPending || task.state == kRepoRunning) {
+      task.state = leftover;
+      task.finishedAt = now();
+      if (auto st = catalog::writeSeedRecord(dir(), unstartedRecord(task, leftover, std::nullopt)); !st)
+        spdlog::error("job {}: {}", record_.id, st.error().message);
+      persist(task);
+      ++env_.metrics->reposByOutcome[leftover];
+    }
+    if (task.state == catalog::kStatusCancelled) anyCancelled = true;
+  }
+  catalog::Catalog cat;
+  cat.from = record_.spec.from;
+  cat.to = record_.spec.to;
+  cat.startedAt = record_.startedAt.empty() ? record_.createdAt : record_.startedAt;
+  for (const auto& task : record_.repos) {
+    auto r = catalog::readSeedRecord(catalog::seedRecordPath(dir(), task.ref.repo));
+    cat.repos.push_back(r ? std::move(*r) : unstartedRecord(task, task.state.c_str(), task.error));
+  }
+  cat.finishedAt = now();
+  if (auto st = catalog::writeCatalog(dir(), cat); !st) spdlog::error("job {}: {}", record_.id, st.error().message);
+  const std::string result = cat.result();
+  if (userCancelled_ && anyCancelled)
+    record_.state = std::string(kJobCancelled);
+  else if (result == catalog::kResultOk)
+    record_.state = std::string(kJobSucceeded);
+  else if (result == catalog::kResultPartial)
+    record_.state = std::string(kJobPartial);
+  else
+    record_.state = std::string(kJobFailed);
+  record_.finishedAt = cat.finishedAt;
+  if (auto st = env_.store->markFinished(record_.id, record_.state, record_.finishedAt); !st)
+    spdlog::error("job {}: {}", record_.id, st.error().message);
+  ++env_.metrics->jobsFinished[record_.state];
+  spdlog::info("job {}: {} ({} repos)", record_.id, record_.state, record_.repos.size());
+  nlohmann::json counts = nlohmann::json::object();
+  for (const auto& t : record_.repos) counts[t.state] = counts.value(t.state, 0) + 1;
+  env_.events->publish(record_.id, kEventJobDone,
+                       {{"job", record_.id}, {"state", record_.state}, {"result", result}, {"counts", counts}});
+  env_.events->closeJob(record_.id);
+}
+
+void JobRun::requeue() {
+  for (auto& task : record_.repos) {
+    if (task.state != kRepoRunning) continue;
+    task.state = std::string(kRepoPending);
+    task.startedAt.clear();
+    persist(task);
+  }
+  record_.state = std::string(kJobQueued);
+  if (auto st = env_.store->setJobState(record_.id, kJobQueued); !st)
+    spdlog::error("job {}: {}", record_.id, st.error().message);
+  spdlog::info("job {}: interrupted by shutdown; it resumes at the next start", record_.id);
+}
+
+RepoTask* JobRun::taskForRepo(const std::string& repo) {
+  for (auto& t : record_.repos)
+    if (t.ref.repo == repo && t.state == kRepoRunning) return &t;
+  return nullptr;
+}
+
+nlohmann::json JobRun::repoEventData(const RepoTask& task) const {
+  return {{"job", record_.id},     {"index", task.index},  {"repo", task.ref.repo},
+          {"tag", task.ref.tag},   {"state", task.state},  {"digest", task.digest},
+          {"bytes", task.bytes},   {"error", errorJson(task.error)}};
+}
+
+void JobRun::blobStarted(const std::string& repo, const oci::Digest&, std::uint64_t) {
+  if (auto* t = taskForRepo(repo)) ++blobsStarted_[t->index];
+}
+
+void JobRun::bytesSent(const std::string& repo, std::uint64_t delta) {
+  env_.metrics->bytesSent += delta;
+  auto* t = taskForRepo(repo);
+  if (!t) return;
+  t->bytes += delta;
+  const auto at = std::chrono::steady_clock::now();
+  auto& last = lastProgress_[t->index];
+  if (at - last < kProgressInterval) return;
+  last = at;
+  env_.events->publish(record_.id, kEventProgress,
+                       {{"job", record_.id},
+                        {"index", t->index},
+                        {"repo", t->ref.repo},
+                        {"bytes", t->bytes},
+                        {"blobs_started", blobsStarted_[t->index]}});
+}
+
+}  // namespace autonomy::jobs

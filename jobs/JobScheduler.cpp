@@ -1,0 +1,227 @@
+#include "jobs/JobScheduler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <set>
+
+#include "engine/catalog/SeedRecord.hpp"
+#include "jobs/TimeText.hpp"
+
+namespace autonomy::jobs {
+
+JobScheduler::JobScheduler(boost::asio::any_io_executor executor, JobStore& store, EventHub& events,
+                           SchedulerOptions options, std::shared_ptr<const EngineSettings> settings)
+    : executor_(executor),
+      store_(store),
+      events_(events),
+      options_(std::move(options)),
+      settings_(std::move(settings)),
+      pool_(std::make_unique<registry::ConnectionPool>(executor)),
+      repoSlots_(std::make_shared<SlotGate>(executor, std::max<std::size_t>(1, options_.repoSlots))),
+      locks_(executor),
+      idle_(executor) {
+  idle_.expires_at(boost::asio::steady_timer::time_point::max());
+  settings_->applyLimits(*pool_);
+}
+
+JobScheduler::~JobScheduler() = default;
+
+void JobScheduler::setSettings(std::shared_ptr<const EngineSettings> settings) {
+  settings_ = std::move(settings);
+  // Limits apply to origins not yet connected to; the pool keeps the ones it has.
+  settings_->applyLimits(*pool_);
+}
+
+Status JobScheduler::start() {
+  auto queued = store_.queuedIds();
+  if (!queued) return queued.error();
+  metrics_.jobsResumed = store_.recoveredJobs();
+  if (store_.recoveredJobs() > 0)
+    spdlog::info("{} job(s) were running when the daemon stopped; resuming them", store_.recoveredJobs());
+  for (auto& id : *queued) queue_.push_back(std::move(id));
+  if (auto st = pruneNow(); !st) spdlog::warn("pruning jobs: {}", st.error().message);
+  pump();
+  return {};
+}
+
+JobRunEnv JobScheduler::env() const {
+  JobRunEnv e;
+  e.store = &store_;
+  e.events = &events_;
+  e.pool = pool_.get();
+  e.repoSlots = repoSlots_;
+  e.locks = const_cast<RepoLocks*>(&locks_);
+  e.metrics = const_cast<JobMetrics*>(&metrics_);
+  e.settings = settings_;
+  e.jobsDir = jobsDir();
+  e.maxRepoWorkers = std::max<std::size_t>(1, options_.repoSlots);
+  e.blobsPerRepo = std::max<std::size_t>(1, options_.blobsPerRepo);
+  e.seed = options_.seed;
+  return e;
+}
+
+Status JobScheduler::validate(const JobSpec& spec) const {
+  if (auto st = oci::validateRegistryHost(spec.from); !st) return st.error().context("from_registry");
+  if (auto st = oci::validateRegistryHost(spec.to); !st) return st.error().context("to_registry");
+  if (spec.repos.empty()) return makeError(ErrorCode::kUsage, "repos: at least one repo is needed");
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < spec.repos.size(); ++i) {
+    if (!seen.insert(spec.repos[i].repo).second)
+      return makeError(ErrorCode::kUsage, "repos[" + std::to_string(i) + "]: " + spec.repos[i].repo +
+                                              " is named twice (a job copies one tag per repo)");
+  }
+  const int modes = (spec.keyName.empty() ? 0 : 1) + (spec.pubKeyPem.empty() ? 0 : 1) + (spec.skipVerify ? 1 : 0);
+  if (modes != 1)
+    return makeError(ErrorCode::kUsage, "key: give exactly one of key, pub_key_pem or skip_verify");
+  if (!spec.keyName.empty() && !settings_->hasKey(spec.keyName))
+    return makeError(ErrorCode::kUsage, "key: no key named \"" + spec.keyName + "\" in the daemon's config");
+  if (!spec.pubKeyPem.empty()) {
+    auto key = verify::PublicKey::fromPem(spec.pubKeyPem, "pub_key_pem");
+    if (!key) return makeError(ErrorCode::kUsage, "pub_key_pem: " + key.error().message);
+  }
+  return {};
+}
+
+Result<Submitted> JobScheduler::submit(JobSpec spec) {
+  if (shuttingDown_) return makeError(ErrorCode::kInternal, "the daemon is shutting down");
+  if (auto st = validate(spec); !st) return st.error();
+  if (spec.idempotencyKey) {
+    auto existing = store_.findByIdempotencyKey(*spec.idempotencyKey);
+    if (!existing) return existing.error();
+    if (existing->has_value()) {
+      auto job = std::move(**existing);
+      const bool same = job.spec.sameRequest(spec);
+      if (auto live = running_.find(job.id); live != running_.end()) job = live->second->record();
+      return Submitted{std::move(job), same ? SubmitStatus::kReplayed : SubmitStatus::kKeyConflict};
+    }
+  }
+  JobRecord record;
+  record.createdAt = formatRfc3339(std::chrono::system_clock::now());
+  record.spec = std::move(spec);
+  Status inserted;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    record.id = newJobId();
+    inserted = store_.insert(record);
+    if (inserted) break;
+  }
+  if (!inserted) return inserted.error();
+  spdlog::info("job {}: queued{}", record.id, record.spec.schedule.empty() ? "" : " by schedule " + record.spec.schedule);
+  queue_.push_back(record.id);
+  pump();
+  // The run may already have started (or, failing at once, finished) inside pump().
+  if (auto live = running_.find(record.id); live != running_.end()) {
+    record = live->second->record();
+  } else if (auto stored = store_.find(record.id); stored && stored->has_value()) {
+    record = std::move(**stored);
+  }
+  return Submitted{std::move(record), SubmitStatus::kCreated};
+}
+
+Result<std::optional<JobRecord>> JobScheduler::find(const std::string& id) {
+  if (auto live = running_.find(id); live != running_.end()) return std::optional<JobRecord>(live->second->record());
+  return store_.find(id);
+}
+
+Result<std::vector<JobRecord>> JobScheduler::list(const JobFilter& filter) {
+  auto jobs = store_.list(filter);
+  if (!jobs) return jobs.error();
+  for (auto& j : *jobs)
+    if (auto live = running_.find(j.id); live != running_.end()) j = live->second->record();
+  return jobs;
+}
+
+Result<Cancelled> JobScheduler::cancel(const std::string& id) {
+  if (auto live = running_.find(id); live != running_.end()) {
+    spdlog::info("job {}: cancel requested", id);
+    live->second->cancel();
+    return Cancelled{live->second->record(), CancelStatus::kCancelling};
+  }
+  auto found = store_.find(id);
+  if (!found) return found.error();
+  if (!found->has_value()) return makeError(ErrorCode::kNotFound, "no job " + id);
+  auto record = std::move(**found);
+  if (isFinishedJobState(record.state)) return Cancelled{std::move(record), CancelStatus::kAlreadyFinished};
+  // Queued (never started, or waiting to resume): it ends here.
+  std::erase(queue_, id);
+  JobRun run(env(), std::move(record));
+  run.finishWithoutRunning(catalog::kStatusCancelled, std::nullopt);
+  spdlog::info("job {}: cancelled while queued", id);
+  return Cancelled{run.record(), CancelStatus::kCancelled};
+}
+
+void JobScheduler::pump() {
+  while (!shuttingDown_ && running_.size() < std::max<std::size_t>(1, options_.repoSlots) && !queue_.empty()) {
+    const std::string id = queue_.front();
+    queue_.pop_front();
+    auto found = store_.find(id);
+    if (!found) {
+      spdlog::error("job {}: {}", id, found.error().message);
+      continue;
+    }
+    if (!found->has_value() || (**found).state != kJobQueued) continue;
+    auto run = std::make_shared<JobRun>(env(), std::move(**found));
+    running_.emplace(id, run);
+    boost::asio::co_spawn(executor_, runJob(this, run), [id](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("job {}: {}", id, ex.what());
+      }
+    });
+  }
+}
+
+boost::asio::awaitable<void> JobScheduler::runJob(JobScheduler* self, std::shared_ptr<JobRun> run) {
+  try {
+    co_await run->run();
+  } catch (const std::exception& e) {
+    spdlog::error("job {}: {}", run->id(), e.what());
+  }
+  self->jobEnded(run->id());
+}
+
+void JobScheduler::jobEnded(const std::string& id) {
+  running_.erase(id);
+  if (!shuttingDown_) {
+    if (auto st = pruneNow(); !st) spdlog::warn("pruning jobs: {}", st.error().message);
+  }
+  // Posted, not called: a queue of jobs that each end at once must not recurse on the stack.
+  boost::asio::post(executor_, [this] { pump(); });
+  if (running_.empty()) idle_.cancel();
+}
+
+void JobScheduler::shutdown() {
+  if (shuttingDown_) return;
+  shuttingDown_ = true;
+  queue_.clear();
+  repoSlots_->close();
+  for (auto& [id, run] : running_) run->interrupt();
+}
+
+boost::asio::awaitable<bool> JobScheduler::waitIdle(std::chrono::steady_clock::time_point deadline) {
+  while (!running_.empty() && std::chrono::steady_clock::now() < deadline) {
+    idle_.expires_at(deadline);
+    co_await idle_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  }
+  co_return running_.empty();
+}
+
+Status JobScheduler::pruneNow() {
+  const auto cutoff = formatRfc3339(std::chrono::system_clock::now() - options_.keepDays);
+  auto removed = store_.prune(options_.keepFinished, cutoff);
+  if (!removed) return removed.error();
+  for (const auto& id : *removed) {
+    std::error_code ec;
+    std::filesystem::remove_all(jobDir(id), ec);
+    if (ec) spdlog::warn("job {}: removing {}: {}", id, jobDir(id).string(), ec.message());
+  }
+  if (!removed->empty()) spdlog::info("pruned {} finished job(s)", removed->size());
+  return {};
+}
+
+}  // namespace autonomy::jobs

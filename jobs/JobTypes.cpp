@@ -1,0 +1,78 @@
+#include "jobs/JobTypes.hpp"
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "engine/catalog/SeedRecord.hpp"
+
+namespace autonomy::jobs {
+
+bool isJobState(std::string_view state) {
+  static constexpr std::array<std::string_view, 6> kAll{kJobQueued,    kJobRunning, kJobSucceeded,
+                                                        kJobPartial,   kJobFailed,  kJobCancelled};
+  for (auto s : kAll)
+    if (s == state) return true;
+  return false;
+}
+
+bool isFinishedJobState(std::string_view state) {
+  return state == kJobSucceeded || state == kJobPartial || state == kJobFailed || state == kJobCancelled;
+}
+
+bool isRepoOk(std::string_view state) { return state == catalog::kStatusCopied || state == catalog::kStatusUpToDate; }
+
+bool isRepoDone(std::string_view state) { return isRepoOk(state) || state == catalog::kStatusFailed; }
+
+bool JobSpec::sameRequest(const JobSpec& o) const {
+  if (repos.size() != o.repos.size()) return false;
+  for (std::size_t i = 0; i < repos.size(); ++i)
+    if (repos[i].str() != o.repos[i].str()) return false;
+  return from == o.from && to == o.to && keyName == o.keyName && pubKeyPem == o.pubKeyPem &&
+         skipVerify == o.skipVerify && copyPolicy == o.copyPolicy && keepGoing == o.keepGoing && schedule == o.schedule;
+}
+
+nlohmann::json optionsToJson(const JobSpec& spec) {
+  nlohmann::json j = nlohmann::json::object();
+  if (!spec.keyName.empty()) j["key"] = spec.keyName;
+  if (!spec.pubKeyPem.empty()) j["pub_key_pem"] = spec.pubKeyPem;
+  j["skip_verify"] = spec.skipVerify;
+  j["copy_policy"] = spec.copyPolicy;
+  j["keep_going"] = spec.keepGoing;
+  if (!spec.schedule.empty()) j["schedule"] = spec.schedule;
+  return j;
+}
+
+void optionsFromJson(const nlohmann::json& j, JobSpec& spec) {
+  spec.keyName = j.value("key", "");
+  spec.pubKeyPem = j.value("pub_key_pem", "");
+  spec.skipVerify = j.value("skip_verify", false);
+  spec.copyPolicy = j.value("copy_policy", false);
+  spec.keepGoing = j.value("keep_going", false);
+  spec.schedule = j.value("schedule", "");
+}
+
+std::string newJobId() {
+  static thread_local std::mt19937_64 rng = [] {
+    std::random_device rd;
+    std::seed_seq seq{rd(), rd(), rd(), rd()};
+    return std::mt19937_64(seq);
+  }();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t v = rng();
+  std::string id(16, '0');
+  for (auto& c : id) {
+    c = kHex[v & 0xf];
+    v >>= 4;
+  }
+  return id;
+}
+
+bool isValidJobId(std::string_view id) {
+  if (id.size() != 16) return false;
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+}  // namespace autonomy::jobs

@@ -1,0 +1,58 @@
+#pragma once
+// Fires the config's schedules: each becomes a job when due (ScheduleClock), its last run is
+// kept in the job store so a restart knows what was missed, and a reload (SIGHUP) swaps the
+// set without touching running jobs. A schedule whose previous job is still queued or running
+// skips a turn rather than piling up copies of itself.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "config/DaemonConfig.hpp"
+#include "jobs/JobScheduler.hpp"
+#include "jobs/ScheduleClock.hpp"
+
+namespace autonomy::jobs {
+
+struct ScheduleState {
+  config::Schedule schedule;
+  std::optional<SystemTime> lastRun;
+  std::optional<SystemTime> nextRun;  // empty when disabled
+  std::string lastJob;
+};
+
+class ScheduleRunner {
+ public:
+  ScheduleRunner(boost::asio::any_io_executor executor, JobScheduler& scheduler, JobStore& store);
+
+  // Replaces the schedules (start-up and reload). Last runs come from the store.
+  void apply(const std::vector<config::Schedule>& schedules);
+  void start();
+  void stop();
+
+  // A run now, on demand (POST /v1/schedules/{name}/run); kNotFound for an unknown name.
+  Result<Submitted> runNow(const std::string& name);
+  std::vector<ScheduleState> states() const;
+
+ private:
+  static boost::asio::awaitable<void> loop(ScheduleRunner* self);
+  void fireDue();
+  Result<Submitted> fire(ScheduleState& state, SystemTime now);
+  bool previousStillActive(const ScheduleState& state);
+  static JobSpec specFor(const config::Schedule& s);
+
+  boost::asio::any_io_executor executor_;
+  JobScheduler& scheduler_;
+  JobStore& store_;
+  std::map<std::string, ScheduleState> states_;
+  boost::asio::steady_timer timer_;
+  bool running_ = false;
+  bool stopped_ = false;
+  std::mt19937_64 rng_{std::random_device{}()};
+};
+
+}  // namespace autonomy::jobs

@@ -1,0 +1,101 @@
+// A link to B that cuts every connection after 48 MiB (a flaky edge uplink) while a 72 MiB blob
+// uploads in 32 MiB chunks: the first chunk of each try commits, a later one is cut. The run must
+// end on its own (finished by resuming, or failed once retries stop making progress), and must not
+// leave B's disk filling with abandoned upload sessions.
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "tests/integration/sync/DropProxy.hpp"
+#include "tests/integration/sync/SyncFixture.hpp"
+#include "tests/support/process/BackgroundProcess.hpp"
+
+namespace autonomy::testing::syncit {
+namespace {
+
+using SyncFlakyLink = SyncFixture;
+using namespace std::chrono_literals;
+
+struct Sessions {
+  std::size_t count = 0;
+  std::uint64_t bytes = 0;
+};
+
+// Upload sessions B holds for `repo` (distribution's _uploads/<uuid>), and their bytes.
+Sessions uploadSessions(const RegistryProcess& reg, const std::string& repo) {
+  const auto dir = reg.storageDir() / "docker" / "registry" / "v2" / "repositories" / repo / "_uploads";
+  Sessions s;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return s;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    ++s.count;
+    const auto data = entry.path() / "data";
+    if (std::filesystem::is_regular_file(data, ec)) s.bytes += std::filesystem::file_size(data, ec);
+  }
+  return s;
+}
+
+TEST_F(SyncFlakyLink, CutUploadsEndInBoundedTimeWithoutLeakingSessions) {
+  constexpr std::uint64_t kBlob = 72 * kMiB;
+  constexpr std::size_t kRunawaySessions = 8;  // far more restarts than any sane retry budget
+  auto image = buildImage({LayerSpec(kSmallLayer, 601), LayerSpec(kBlob, 602).uncompressed()}, "flaky");
+  push(a(), image, "drop/app", "v1");
+  DropProxy link(b().port(), 48 * kMiB);
+
+  auto argv = cliPrefix();
+  const std::vector<std::string> args{"registry",
+                                      "sync",
+                                      "--from-registry",
+                                      a().host(),
+                                      "--to-registry",
+                                      link.host(),
+                                      "--repos",
+                                      "drop/app:v1",
+                                      "--allow-insecure-registry",
+                                      "--skip-verify",
+                                      "--blob-concurrency",
+                                      "1",
+                                      "--out",
+                                      (work() / "out-flaky").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::filesystem::create_directories(work() / "home");
+  const auto cliLog = work() / "cli-flaky.log";
+  BackgroundProcess cli(argv, cliEnv(), cliLog);
+
+  // Watch B: stop the run ourselves if it keeps opening sessions (each one holds up to 48 MiB).
+  std::optional<int> status;
+  std::size_t maxSessions = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    status = cli.waitFor(100ms);
+    if (status) break;
+    maxSessions = std::max(maxSessions, uploadSessions(b(), "drop/app").count);
+    if (maxSessions >= kRunawaySessions) break;
+  }
+  const auto left = uploadSessions(b(), "drop/app");
+  if (!status) cli.stop(2s);
+  std::string log;
+  {
+    std::ifstream in(cliLog);
+    log.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  RecordProperty("proxy_connections", std::to_string(link.connections()));
+  RecordProperty("proxy_cuts", std::to_string(link.drops()));
+
+  ASSERT_TRUE(status.has_value()) << "the run was still going after " << link.drops() << " cut connections and "
+                                  << maxSessions << " upload sessions at B (" << (left.bytes >> 20)
+                                  << " MiB held in abandoned sessions); it restarts the blob forever\n"
+                                  << log;
+  EXPECT_TRUE(*status == 0 || *status == 1) << log;
+  EXPECT_LE(left.count, 1u) << "abandoned upload sessions left at B: " << left.count << " holding "
+                            << (left.bytes >> 20) << " MiB";
+  if (*status == 0) {
+    EXPECT_EQ(tagDigest(b(), "drop/app", "v1"), image.digest.str());
+  } else {
+    EXPECT_FALSE(b().hasTag("drop/app", "v1"));
+  }
+}
+
+}  // namespace
+}  // namespace autonomy::testing::syncit

@@ -1,0 +1,52 @@
+#include "tests/unit/jobs/FakeEngine.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace autonomy::jobs::testing {
+
+namespace {
+FakeEngine* gEngine = nullptr;
+}
+
+void useFakeEngine(FakeEngine* engine) { gEngine = engine; }
+
+registry::Task<catalog::SeedRecord> fakeSeed(copy::CopyContext* ctx, copy::SeedRequest request) {
+  FakeEngine& e = *gEngine;
+  const std::string key = ctx->dest->host() + "/" + request.dest.repo;
+  ++e.calls[request.dest.repo];
+  ++e.inFlight;
+  e.maxInFlight = std::max(e.maxInFlight, e.inFlight);
+  if (e.writers[key]++ > 0) e.overlap = true;
+  if (ctx->progress) ctx->progress->bytesSent(request.dest.repo, 100);
+  boost::asio::steady_timer timer(ctx->source->executor());
+  timer.expires_after(e.delay);
+  auto subscription = ctx->cancel->subscribe([&timer] { timer.cancel(); });
+  co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  ctx->cancel->unsubscribe(subscription);
+  --e.writers[key];
+  --e.inFlight;
+  catalog::SeedRecord r;
+  r.repo = request.dest.repo;
+  r.tag = request.dest.tag;
+  r.source = ctx->source->host() + "/" + request.source.str();
+  r.destination = ctx->dest->host() + "/" + request.dest.str();
+  r.digest = "sha256:" + std::string(64, '1');
+  r.bytesSent = 100;
+  r.startedAt = catalog::nowRfc3339();
+  r.finishedAt = catalog::nowRfc3339();
+  if (ctx->cancel->cancelled()) {
+    r.status = catalog::kStatusCancelled;
+    r.error = makeError(ErrorCode::kCancelled, "cancelled");
+  } else if (e.failRepos.count(request.dest.repo)) {
+    r.status = catalog::kStatusFailed;
+    r.error = makeError(ErrorCode::kVerification, "verify " + request.source.str() + ": no signature");
+  } else {
+    r.status = catalog::kStatusCopied;
+    r.blobsCopied = 2;
+  }
+  co_return r;
+}
+
+}  // namespace autonomy::jobs::testing
