@@ -75,8 +75,26 @@ void addVerifyFlags(CLI::App& cmd, VerifyFlags& v) {
 int runSync(const SyncArgs& args) {
   for (const auto& host : {args.fromRegistry, args.toRegistry})
     if (auto st = oci::validateRegistryHost(host); !st) return usageError(st.error().message), kExitUsage;
+  // Split by hand (not by the flag parser) so that an empty entry is refused, not dropped.
+  std::vector<std::string> entries;
+  for (const auto& value : args.repos) {
+    std::size_t start = 0;
+    while (true) {
+      const auto comma = value.find(',', start);
+      entries.push_back(value.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
   std::vector<copy::RepoPlan> plans;
-  for (const auto& text : args.repos) {
+  for (const auto& text : entries) {
+    if (text.empty())
+      return usageError("--repos has an empty entry (a stray comma?): " + [&] {
+               std::string all;
+               for (const auto& v : args.repos) all += (all.empty() ? "" : " ") + v;
+               return all;
+             }()),
+             kExitUsage;
     auto ref = oci::RepoRef::parse(text);
     if (!ref) return usageError("--repos " + text + ": " + ref.error().message), kExitUsage;
     for (const auto& p : plans)

@@ -64,8 +64,7 @@ int main(int argc, char** argv) {
   syncCmd->add_option("--to-registry", sync.toRegistry, "destination peer registry host (e.g. edge-b.local:5000); required")
       ->required();
   syncCmd->add_option("--repos", sync.repos, "repo[:tag] paths to replicate (comma-separated or repeated); required")
-      ->required()
-      ->delimiter(',');
+      ->required();
   syncCmd->add_option("--out", sync.out, "directory for the catalog roll-up + per-repo subdirs")->default_val(".");
   syncCmd->add_flag("--keep-going", sync.keepGoing,
                     "attempt every repo and report failures (still exits non-zero if any failed)");
