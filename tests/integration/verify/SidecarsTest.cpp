@@ -109,5 +109,35 @@ TEST_F(verify_Sidecars, NotCopiedWhenVerificationFails) {
   expectNoBlobs(b());
 }
 
+TEST_F(verify_Sidecars, PutThenGetRoundTripsAndInvalidJsonIsRefused) {
+  const std::string bin = std::string(AUTONOMY_BIN_DIR) + "/autonomy";
+  const std::string doc = R"({"lock":{"images":{"nav":"sha256:00"}}})";
+  RunOptions opts;
+  opts.stdinText = doc;
+  auto put = runCommand({bin, "registry", "sidecar", "put", "--registry", a().host(), "--repo", "fleet/roundtrip",
+                         "--kind", "lock", "--allow-insecure-registry"},
+                        opts);
+  ASSERT_EQ(put.exitCode, 0) << put.describe();
+  EXPECT_TRUE(a().hasTag("fleet/roundtrip", "autonomy.lock"));
+
+  auto get = runCommand({bin, "registry", "sidecar", "get", "--registry", a().host(), "--repo", "fleet/roundtrip",
+                         "--kind", "lock", "--allow-insecure-registry"});
+  ASSERT_EQ(get.exitCode, 0) << get.describe();
+  EXPECT_EQ(get.stdoutText, doc + "\n");
+
+  auto missing = runCommand({bin, "registry", "sidecar", "get", "--registry", a().host(), "--repo", "fleet/roundtrip",
+                             "--kind", "policy", "--allow-insecure-registry"});
+  EXPECT_EQ(missing.exitCode, 1) << missing.describe();
+  EXPECT_NE(missing.stderrText.find("no policy sidecar"), std::string::npos) << missing.describe();
+
+  RunOptions bad;
+  bad.stdinText = "{ not json";
+  auto refused = runCommand({bin, "registry", "sidecar", "put", "--registry", a().host(), "--repo", "fleet/roundtrip",
+                             "--kind", "policy", "--allow-insecure-registry"},
+                            bad);
+  EXPECT_EQ(refused.exitCode, 2) << refused.describe();
+  EXPECT_FALSE(a().hasTag("fleet/roundtrip", "autonomy.policy"));
+}
+
 }  // namespace
 }  // namespace autonomy::testing::verifyit
