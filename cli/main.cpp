@@ -71,8 +71,9 @@ int main(int argc, char** argv) {
   syncCmd->add_option("--concurrency", sync.concurrency, "repos copied in parallel")->default_val(4)->check(CLI::Range(1, 64));
   syncCmd
       ->add_option("--check-concurrency", sync.checkConcurrency,
-                   "repos checked for changes in parallel (default: 16, or --concurrency if larger); copies stay "
-                   "bounded by --concurrency")
+                   "repos checked for changes in parallel (default with --keep-going: 16, or --concurrency if larger; "
+                   "without it: --concurrency, so a failure stops later repos in order); copies stay bounded by "
+                   "--concurrency")
       ->check(CLI::Range(1, 256));
   addVerifyFlags(*syncCmd, sync.verify);
   addRegistryFlags(*syncCmd, sync.registry);

@@ -53,7 +53,10 @@ Task<std::vector<catalog::SeedRecord>> runRepos(CopyContext* ctx, RunOptions opt
   // Checks (a few small requests per repo) run wider than copies: a no-op re-sync of many repos
   // over a far link then costs a few round trips, not one per repo.
   const auto copies = std::max<std::size_t>(1, opts.repoConcurrency);
-  const auto checks = opts.checkConcurrency > 0 ? opts.checkConcurrency : std::max(copies, kCheckConcurrency);
+  // Without keep-going the run is fail-fast in the order given, so checks go no wider than copies:
+  // otherwise a later repo could pass its check and start copying before an earlier one fails.
+  const auto wideChecks = opts.keepGoing ? std::max(copies, kCheckConcurrency) : copies;
+  const auto checks = opts.checkConcurrency > 0 ? opts.checkConcurrency : wideChecks;
   const auto workers = std::min(std::max<std::size_t>(1, checks), opts.repos.size());
   q->opts = std::move(opts);
   registry::AsyncGate copyGate(ctx->source->executor(), copies);

@@ -19,7 +19,8 @@ struct RunOptions {
   bool copyPolicy = false;
   bool keepGoing = false;
   std::size_t repoConcurrency = 4;   // repos copying at once
-  std::size_t checkConcurrency = 0;  // repos being checked at once; 0 = max(16, repoConcurrency)
+  std::size_t checkConcurrency = 0;  // repos being checked at once; 0 = max(16, repoConcurrency) with
+                                     // keepGoing, else repoConcurrency (fail-fast in order)
   // Repos already finished in an earlier attempt of the same job (the daemon's resume): skipped.
   std::function<bool(const RepoPlan&)> alreadyDone;
   // Called as each repo finishes (and for each repo never started), in completion order.
