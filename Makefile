@@ -49,7 +49,7 @@ demo: build
 	bash scripts/demo.sh $(BUILD_DIR)/bin
 
 bench: build
-	bash bench/run.sh $(BUILD_DIR)/bin
+	bash bench/quick.sh $(BUILD_DIR)/bin
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
