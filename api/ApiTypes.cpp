@@ -9,7 +9,8 @@ namespace autonomy::api {
 namespace {
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 }  // namespace
@@ -37,30 +38,48 @@ ApiResponse errorResponse(int status, std::string_view code, std::string_view me
 
 int httpStatusFor(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kUsage: return 400;
-    case ErrorCode::kConfig: return 400;
-    case ErrorCode::kAuth: return 401;
-    case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kCancelled: return 409;
-    case ErrorCode::kIntegrity: return 422;
-    case ErrorCode::kVerification: return 422;
-    case ErrorCode::kNetwork: return 502;
-    case ErrorCode::kRegistry: return 502;
-    case ErrorCode::kIo: return 500;
-    case ErrorCode::kInternal: return 500;
+    case ErrorCode::kUsage:
+      return 400;
+    case ErrorCode::kConfig:
+      return 400;
+    case ErrorCode::kAuth:
+      return 401;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kCancelled:
+      return 409;
+    case ErrorCode::kIntegrity:
+      return 422;
+    case ErrorCode::kVerification:
+      return 422;
+    case ErrorCode::kNetwork:
+      return 502;
+    case ErrorCode::kRegistry:
+      return 502;
+    case ErrorCode::kIo:
+      return 500;
+    case ErrorCode::kInternal:
+      return 500;
   }
   return 500;
 }
 
 std::string_view httpErrorCodeFor(ErrorCode code) {
   switch (httpStatusFor(code)) {
-    case 400: return "invalid_request";
-    case 401: return "unauthorized";
-    case 404: return "not_found";
-    case 409: return "conflict";
-    case 422: return "unprocessable";
-    case 502: return "bad_gateway";
-    default: return "internal";
+    case 400:
+      return "invalid_request";
+    case 401:
+      return "unauthorized";
+    case 404:
+      return "not_found";
+    case 409:
+      return "conflict";
+    case 422:
+      return "unprocessable";
+    case 502:
+      return "bad_gateway";
+    default:
+      return "internal";
   }
 }
 

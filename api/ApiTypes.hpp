@@ -15,8 +15,8 @@ namespace autonomy::api {
 inline constexpr std::size_t kMaxBodyBytes = 1 << 20;  // 1 MiB
 
 struct ApiRequest {
-  std::string method;  // "GET"
-  std::string target;  // "/v1/jobs?state=running"
+  std::string method;                          // "GET"
+  std::string target;                          // "/v1/jobs?state=running"
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
 

@@ -25,7 +25,8 @@ void header(std::ostringstream& out, const char* name, const char* type, const c
 std::string HttpMetrics::render(const MetricsSnapshot& s) const {
   std::ostringstream out;
   header(out, "autonomy_syncd_jobs", "gauge", "Jobs in the job store, by state.");
-  static constexpr std::array<const char*, 6> kStates{"queued", "running", "succeeded", "partial", "failed", "cancelled"};
+  static constexpr std::array<const char*, 6> kStates{"queued",  "running", "succeeded",
+                                                      "partial", "failed",  "cancelled"};
   for (const char* state : kStates) {
     auto it = s.jobsByState.find(state);
     out << "autonomy_syncd_jobs{state=\"" << state << "\"} " << (it == s.jobsByState.end() ? 0 : it->second) << '\n';
@@ -49,8 +50,7 @@ std::string HttpMetrics::render(const MetricsSnapshot& s) const {
   out << "autonomy_syncd_blobs_total{how=\"copied\"} " << s.counters.blobsCopied << '\n';
   out << "autonomy_syncd_blobs_total{how=\"mounted\"} " << s.counters.blobsMounted << '\n';
   out << "autonomy_syncd_blobs_total{how=\"skipped\"} " << s.counters.blobsPresent << '\n';
-  header(out, "autonomy_syncd_verification_failures_total", "counter",
-         "Repos that failed signature verification.");
+  header(out, "autonomy_syncd_verification_failures_total", "counter", "Repos that failed signature verification.");
   out << "autonomy_syncd_verification_failures_total " << s.counters.verificationFailures << '\n';
   header(out, "autonomy_syncd_jobs_resumed_total", "counter", "Jobs resumed after an unclean stop.");
   out << "autonomy_syncd_jobs_resumed_total " << s.counters.jobsResumed << '\n';

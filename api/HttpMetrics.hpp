@@ -24,7 +24,7 @@ class HttpMetrics {
     std::uint64_t total = 0;
     double sum = 0;
   };
-  std::map<std::string, Histogram> latency_;                        // by route
+  std::map<std::string, Histogram> latency_;                       // by route
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;  // by route and status
 };
 

@@ -161,9 +161,13 @@ Status HttpServer::start() {
                      asio::ssl::context::single_dh_use);
     boost::system::error_code ec;
     ctx->use_certificate_chain_file(impl.options.tls->certFile.string(), ec);
-    if (ec) return makeError(ErrorCode::kConfig, "api.tls.cert_file " + impl.options.tls->certFile.string() + ": " + ec.message());
+    if (ec)
+      return makeError(ErrorCode::kConfig,
+                       "api.tls.cert_file " + impl.options.tls->certFile.string() + ": " + ec.message());
     ctx->use_private_key_file(impl.options.tls->keyFile.string(), asio::ssl::context::pem, ec);
-    if (ec) return makeError(ErrorCode::kConfig, "api.tls.key_file " + impl.options.tls->keyFile.string() + ": " + ec.message());
+    if (ec)
+      return makeError(ErrorCode::kConfig,
+                       "api.tls.key_file " + impl.options.tls->keyFile.string() + ": " + ec.message());
     impl.tls = std::move(ctx);
   }
   for (const auto& a : impl.options.listen) {

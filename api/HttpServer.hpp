@@ -17,9 +17,9 @@ namespace autonomy::api {
 
 struct ServerOptions {
   std::vector<config::ListenAddress> listen;
-  std::optional<config::TlsConfig> tls;  // TCP listeners serve HTTPS
-  std::chrono::seconds idleTimeout{60};    // keep-alive connections idle this long are closed
-  std::chrono::seconds sseKeepAlive{15};   // comment lines keep event streams open through proxies
+  std::optional<config::TlsConfig> tls;   // TCP listeners serve HTTPS
+  std::chrono::seconds idleTimeout{60};   // keep-alive connections idle this long are closed
+  std::chrono::seconds sseKeepAlive{15};  // comment lines keep event streams open through proxies
   std::size_t maxConnections = 256;
   std::string serverName = "autonomy-syncd";
 };

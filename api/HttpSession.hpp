@@ -111,7 +111,8 @@ boost::asio::awaitable<bool> serve(Stream& stream, SessionEnv env) {
       auto res = toHttpResponse(errorResponse(413, "payload_too_large", "request bodies are limited to 1 MiB"),
                                 header.version(), false, env.serverName);
       auto [wec, wn] = co_await http::async_write(stream, res, kUse);
-      env.router->observe("body-limit", 413, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      env.router->observe("body-limit", 413,
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       if (!wec) co_await drain(stream);
       co_return false;
     }
@@ -126,7 +127,8 @@ boost::asio::awaitable<bool> serve(Stream& stream, SessionEnv env) {
       auto res = toHttpResponse(errorResponse(413, "payload_too_large", "request bodies are limited to 1 MiB"),
                                 header.version(), false, env.serverName);
       auto [wec, wn] = co_await http::async_write(stream, res, kUse);
-      env.router->observe("body-limit", 413, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      env.router->observe("body-limit", 413,
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       if (!wec) co_await drain(stream);
       co_return false;
     }

@@ -43,23 +43,24 @@ json jobToJson(const jobs::JobRecord& job) {
     bytes += t.bytes;
   }
   const std::string self = "/v1/jobs/" + job.id;
-  return {{"id", job.id},
-          {"state", job.state},
-          {"created_at", orNull(job.createdAt)},
-          {"started_at", orNull(job.startedAt)},
-          {"finished_at", orNull(job.finishedAt)},
-          {"from_registry", s.from},
-          {"to_registry", s.to},
-          {"verification", verification},
-          {"copy_policy", s.copyPolicy},
-          {"keep_going", s.keepGoing},
-          {"schedule", orNull(s.schedule)},
-          {"idempotency_key", s.idempotencyKey ? json(*s.idempotencyKey) : json(nullptr)},
-          {"repos", repos},
-          {"counts", counts},
-          {"bytes", bytes},
-          {"links",
-           {{"self", self}, {"catalog", self + "/catalog"}, {"events", self + "/events"}, {"cancel", self + "/cancel"}}}};
+  return {
+      {"id", job.id},
+      {"state", job.state},
+      {"created_at", orNull(job.createdAt)},
+      {"started_at", orNull(job.startedAt)},
+      {"finished_at", orNull(job.finishedAt)},
+      {"from_registry", s.from},
+      {"to_registry", s.to},
+      {"verification", verification},
+      {"copy_policy", s.copyPolicy},
+      {"keep_going", s.keepGoing},
+      {"schedule", orNull(s.schedule)},
+      {"idempotency_key", s.idempotencyKey ? json(*s.idempotencyKey) : json(nullptr)},
+      {"repos", repos},
+      {"counts", counts},
+      {"bytes", bytes},
+      {"links",
+       {{"self", self}, {"catalog", self + "/catalog"}, {"events", self + "/events"}, {"cancel", self + "/cancel"}}}};
 }
 
 json scheduleToJson(const ScheduleView& v) {

@@ -76,8 +76,9 @@ Status parseVerification(const json& body, jobs::JobSpec& spec) {
   spec.skipVerify = *skip;
   const int modes = (spec.keyName.empty() ? 0 : 1) + (spec.pubKeyPem.empty() ? 0 : 1) + (spec.skipVerify ? 1 : 0);
   if (modes == 0)
-    return fieldError("key", "refusing to copy unverified images: give key (a key name from the config) or "
-                             "pub_key_pem (or skip_verify: true, for development only)");
+    return fieldError("key",
+                      "refusing to copy unverified images: give key (a key name from the config) or "
+                      "pub_key_pem (or skip_verify: true, for development only)");
   if (modes > 1) return fieldError("key", "give exactly one of key, pub_key_pem and skip_verify");
   return {};
 }
@@ -90,8 +91,9 @@ Result<jobs::JobSpec> parseJobRequest(std::string_view text) {
   if (!body.is_object()) return fieldError("body", std::string("must be a JSON object, not ") + typeName(body));
   for (const auto& [name, value] : body.items()) {
     if (std::find(kFields.begin(), kFields.end(), name) == kFields.end())
-      return fieldError(name, "is not a field of a job (fields: from_registry, to_registry, repos, key, pub_key_pem, "
-                              "skip_verify, copy_policy, keep_going)");
+      return fieldError(name,
+                        "is not a field of a job (fields: from_registry, to_registry, repos, key, pub_key_pem, "
+                        "skip_verify, copy_policy, keep_going)");
   }
   jobs::JobSpec spec;
   auto from = registryField(body, "from_registry");

@@ -101,7 +101,8 @@ ApiResponse Router::handle(const ApiRequest& request) {
     response = dispatch(request, *target, route);
   response.route = route;
   if (response.streamJobId.empty())
-    metrics_.observe(route, response.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    metrics_.observe(route, response.status,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return response;
 }
 
@@ -209,14 +210,14 @@ ApiResponse Router::listJobs(const Target& target) {
   for (const auto& [key, value] : target.query) {
     if (key == "state") {
       if (!jobs::isJobState(value))
-        return errorResponse(400, "invalid_request",
-                             "state: \"" + value + "\" is not one of queued, running, succeeded, partial, failed, cancelled",
-                             "state");
+        return errorResponse(
+            400, "invalid_request",
+            "state: \"" + value + "\" is not one of queued, running, succeeded, partial, failed, cancelled", "state");
       filter.state = value;
     } else if (key == "limit") {
       std::size_t n = 0;
-      const bool digits = !value.empty() && value.size() <= 4 &&
-                          value.find_first_not_of("0123456789") == std::string::npos;
+      const bool digits =
+          !value.empty() && value.size() <= 4 && value.find_first_not_of("0123456789") == std::string::npos;
       if (digits) n = std::stoul(value);
       if (!digits || n < 1 || n > kMaxPageSize)
         return errorResponse(400, "invalid_request", "limit: must be a number from 1 to 500", "limit");

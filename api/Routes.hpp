@@ -27,7 +27,7 @@ class Router {
 
  private:
   struct Target {
-    std::vector<std::string> segments;                        // decoded path segments
+    std::vector<std::string> segments;                       // decoded path segments
     std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   };
   static std::optional<Target> parseTarget(const std::string& target);

@@ -18,8 +18,9 @@ EngineSession::EngineSession() : pool_(io_.get_executor()) {}
 Result<std::unique_ptr<EngineSession>> EngineSession::create(const std::string& fromHost, const std::string& toHost,
                                                              const RegistryFlags& flags) {
   if (fromHost == toHost && flags.maxConnections < 2)
-    return makeError(ErrorCode::kUsage, "--max-connections must be at least 2 when source and destination are the same "
-                                        "registry (a copy reads and writes at once)");
+    return makeError(ErrorCode::kUsage,
+                     "--max-connections must be at least 2 when source and destination are the same "
+                     "registry (a copy reads and writes at once)");
   std::unique_ptr<EngineSession> s(new EngineSession());
   s->pool_.setDefaultLimit(flags.maxConnections);
   auto settingsFor = [&](const std::string& host) -> Result<registry::RegistrySettings> {

@@ -49,8 +49,8 @@ Task<Result<std::string>> getSidecar(registry::RegistryClient* client, std::stri
   auto m = co_await client->getManifest(repo, tagFor(kind), nullptr);
   if (!m) {
     if (m.error().code == ErrorCode::kNotFound)
-      co_return makeError(ErrorCode::kNotFound, "no " + kind + " sidecar (tag " + tagFor(kind) + ") in " +
-                                                    client->host() + "/" + repo);
+      co_return makeError(ErrorCode::kNotFound,
+                          "no " + kind + " sidecar (tag " + tagFor(kind) + ") in " + client->host() + "/" + repo);
     co_return m.error();
   }
   auto parsed = oci::parseManifest(m->bytes, m->info.mediaType);
@@ -86,8 +86,9 @@ void addSidecarCommands(CLI::App& registry, SidecarArgs& a, CLI::App** put, CLI:
   }
   (*put)->add_option("--file", a.file, "the JSON document (default: stdin)");
   (*get)->add_option("--file", a.file, "write the document here (default: stdout)");
-  (*put)->footer("\nExample:\n  autonomy registry sidecar put --registry edge-a.local:5000 --repo fleet/nav --kind lock "
-                 "--file lock.json");
+  (*put)->footer(
+      "\nExample:\n  autonomy registry sidecar put --registry edge-a.local:5000 --repo fleet/nav --kind lock "
+      "--file lock.json");
 }
 
 int runSidecarPut(const SidecarArgs& a) {

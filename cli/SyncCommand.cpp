@@ -89,11 +89,12 @@ int runSync(const SyncArgs& args) {
   std::vector<copy::RepoPlan> plans;
   for (const auto& text : entries) {
     if (text.empty())
-      return usageError("--repos has an empty entry (a stray comma?): " + [&] {
-               std::string all;
-               for (const auto& v : args.repos) all += (all.empty() ? "" : " ") + v;
-               return all;
-             }()),
+      return usageError("--repos has an empty entry (a stray comma?): " +
+                        [&] {
+                          std::string all;
+                          for (const auto& v : args.repos) all += (all.empty() ? "" : " ") + v;
+                          return all;
+                        }()),
              kExitUsage;
     auto ref = oci::RepoRef::parse(text);
     if (!ref) return usageError("--repos " + text + ": " + ref.error().message), kExitUsage;

@@ -61,14 +61,18 @@ int main(int argc, char** argv) {
   syncCmd->footer(kSyncFooter);
   syncCmd->add_option("--from-registry", sync.fromRegistry, "source registry host (e.g. edge-a.local:5000); required")
       ->required();
-  syncCmd->add_option("--to-registry", sync.toRegistry, "destination peer registry host (e.g. edge-b.local:5000); required")
+  syncCmd
+      ->add_option("--to-registry", sync.toRegistry,
+                   "destination peer registry host (e.g. edge-b.local:5000); required")
       ->required();
   syncCmd->add_option("--repos", sync.repos, "repo[:tag] paths to replicate (comma-separated or repeated); required")
       ->required();
   syncCmd->add_option("--out", sync.out, "directory for the catalog roll-up + per-repo subdirs")->default_val(".");
   syncCmd->add_flag("--keep-going", sync.keepGoing,
                     "attempt every repo and report failures (still exits non-zero if any failed)");
-  syncCmd->add_option("--concurrency", sync.concurrency, "repos copied in parallel")->default_val(4)->check(CLI::Range(1, 64));
+  syncCmd->add_option("--concurrency", sync.concurrency, "repos copied in parallel")
+      ->default_val(4)
+      ->check(CLI::Range(1, 64));
   syncCmd
       ->add_option("--check-concurrency", sync.checkConcurrency,
                    "repos checked for changes in parallel (default with --keep-going: 16, or --concurrency if larger; "

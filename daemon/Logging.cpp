@@ -16,12 +16,23 @@ class JournalPriority : public spdlog::custom_flag_formatter {
     const char* prefix = "<6>";
     switch (msg.level) {
       case spdlog::level::trace:
-      case spdlog::level::debug: prefix = "<7>"; break;
-      case spdlog::level::info: prefix = "<6>"; break;
-      case spdlog::level::warn: prefix = "<4>"; break;
-      case spdlog::level::err: prefix = "<3>"; break;
-      case spdlog::level::critical: prefix = "<2>"; break;
-      default: break;
+      case spdlog::level::debug:
+        prefix = "<7>";
+        break;
+      case spdlog::level::info:
+        prefix = "<6>";
+        break;
+      case spdlog::level::warn:
+        prefix = "<4>";
+        break;
+      case spdlog::level::err:
+        prefix = "<3>";
+        break;
+      case spdlog::level::critical:
+        prefix = "<2>";
+        break;
+      default:
+        break;
     }
     dest.append(prefix, prefix + 3);
   }
@@ -44,11 +55,21 @@ void setupLogging() {
 
 void setLogLevel(config::LogLevel level) {
   switch (level) {
-    case config::LogLevel::kTrace: spdlog::set_level(spdlog::level::trace); break;
-    case config::LogLevel::kDebug: spdlog::set_level(spdlog::level::debug); break;
-    case config::LogLevel::kInfo: spdlog::set_level(spdlog::level::info); break;
-    case config::LogLevel::kWarn: spdlog::set_level(spdlog::level::warn); break;
-    case config::LogLevel::kError: spdlog::set_level(spdlog::level::err); break;
+    case config::LogLevel::kTrace:
+      spdlog::set_level(spdlog::level::trace);
+      break;
+    case config::LogLevel::kDebug:
+      spdlog::set_level(spdlog::level::debug);
+      break;
+    case config::LogLevel::kInfo:
+      spdlog::set_level(spdlog::level::info);
+      break;
+    case config::LogLevel::kWarn:
+      spdlog::set_level(spdlog::level::warn);
+      break;
+    case config::LogLevel::kError:
+      spdlog::set_level(spdlog::level::err);
+      break;
   }
 }
 

@@ -12,14 +12,13 @@ namespace autonomy::daemon {
 
 SystemdNotifier::SystemdNotifier(boost::asio::any_io_executor executor) : timer_(std::move(executor)) {}
 
-void SystemdNotifier::ready(const std::string& status) {
-  sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str());
-}
+void SystemdNotifier::ready(const std::string& status) { sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str()); }
 
 void SystemdNotifier::reloading() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  const auto usec = static_cast<unsigned long long>(ts.tv_sec) * 1000000ull + static_cast<unsigned long long>(ts.tv_nsec) / 1000ull;
+  const auto usec =
+      static_cast<unsigned long long>(ts.tv_sec) * 1000000ull + static_cast<unsigned long long>(ts.tv_nsec) / 1000ull;
   sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", usec);
 }
 

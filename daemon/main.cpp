@@ -1,9 +1,9 @@
 // autonomy-syncd: the replication daemon. `--check-config` validates the configuration (and
 // every file it names) and exits; otherwise the daemon runs until SIGTERM/SIGINT.
 // Exit status: 0 clean stop or valid config, 1 runtime failure, 2 configuration error.
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <spdlog/spdlog.h>
 
 #include "config/DaemonConfig.hpp"
 #include "daemon/Daemon.hpp"

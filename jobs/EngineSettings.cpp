@@ -60,12 +60,13 @@ Result<std::vector<fs::path>> EngineSettings::certsRootsFor(const config::Regist
   std::error_code ec;
   fs::create_directories(certsLinkDir_, ec);
   const fs::path link = certsLinkDir_ / r.host;
-  if (fs::is_symlink(link, ec) && fs::read_symlink(link, ec) == *r.certsDir) return std::vector<fs::path>{certsLinkDir_};
+  if (fs::is_symlink(link, ec) && fs::read_symlink(link, ec) == *r.certsDir)
+    return std::vector<fs::path>{certsLinkDir_};
   fs::remove(link, ec);
   fs::create_directory_symlink(*r.certsDir, link, ec);
   if (ec)
-    return makeError(ErrorCode::kIo, "registries." + r.host + ".certs_dir: linking " + link.string() + ": " +
-                                          ec.message());
+    return makeError(ErrorCode::kIo,
+                     "registries." + r.host + ".certs_dir: linking " + link.string() + ": " + ec.message());
   return std::vector<fs::path>{certsLinkDir_};
 }
 

@@ -21,8 +21,10 @@ void EventSubscription::push(const JobEvent& e) {
   if (queue_.size() >= kMaxBuffered) {
     // Drop the oldest progress event; never a state change.
     auto it = std::find_if(queue_.begin(), queue_.end(), [](const JobEvent& q) { return q.type == kEventProgress; });
-    if (it != queue_.end()) queue_.erase(it);
-    else if (e.type == kEventProgress) return;
+    if (it != queue_.end())
+      queue_.erase(it);
+    else if (e.type == kEventProgress)
+      return;
   }
   queue_.push_back(e);
   timer_.cancel();

@@ -311,9 +311,8 @@ RepoTask* JobRun::taskForRepo(const std::string& repo) {
 }
 
 nlohmann::json JobRun::repoEventData(const RepoTask& task) const {
-  return {{"job", record_.id},     {"index", task.index},  {"repo", task.ref.repo},
-          {"tag", task.ref.tag},   {"state", task.state},  {"digest", task.digest},
-          {"bytes", task.bytes},   {"error", errorJson(task.error)}};
+  return {{"job", record_.id},   {"index", task.index},   {"repo", task.ref.repo}, {"tag", task.ref.tag},
+          {"state", task.state}, {"digest", task.digest}, {"bytes", task.bytes},   {"error", errorJson(task.error)}};
 }
 
 void JobRun::blobStarted(const std::string& repo, const oci::Digest&, std::uint64_t) {

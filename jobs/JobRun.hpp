@@ -73,7 +73,8 @@ class JobRun : public copy::ProgressSink {
   std::optional<std::size_t> pickNext();
   void recordResult(std::size_t index, const catalog::SeedRecord& r);
   void persist(const RepoTask& task);
-  catalog::SeedRecord unstartedRecord(const RepoTask& task, const char* status, const std::optional<Error>& error) const;
+  catalog::SeedRecord unstartedRecord(const RepoTask& task, const char* status,
+                                      const std::optional<Error>& error) const;
   void finish();
   void requeue();
   RepoTask* taskForRepo(const std::string& repo);

@@ -75,8 +75,7 @@ Status JobScheduler::validate(const JobSpec& spec) const {
                                               " is named twice (a job copies one tag per repo)");
   }
   const int modes = (spec.keyName.empty() ? 0 : 1) + (spec.pubKeyPem.empty() ? 0 : 1) + (spec.skipVerify ? 1 : 0);
-  if (modes != 1)
-    return makeError(ErrorCode::kUsage, "key: give exactly one of key, pub_key_pem or skip_verify");
+  if (modes != 1) return makeError(ErrorCode::kUsage, "key: give exactly one of key, pub_key_pem or skip_verify");
   if (!spec.keyName.empty() && !settings_->hasKey(spec.keyName))
     return makeError(ErrorCode::kUsage, "key: no key named \"" + spec.keyName + "\" in the daemon's config");
   if (!spec.pubKeyPem.empty()) {
@@ -109,7 +108,8 @@ Result<Submitted> JobScheduler::submit(JobSpec spec) {
     if (inserted) break;
   }
   if (!inserted) return inserted.error();
-  spdlog::info("job {}: queued{}", record.id, record.spec.schedule.empty() ? "" : " by schedule " + record.spec.schedule);
+  spdlog::info("job {}: queued{}", record.id,
+               record.spec.schedule.empty() ? "" : " by schedule " + record.spec.schedule);
   queue_.push_back(record.id);
   pump();
   // The run may already have started (or, failing at once, finished) inside pump().

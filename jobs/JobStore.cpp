@@ -112,7 +112,8 @@ Status JobStore::insert(JobRecord& record) {
   record.repos.clear();
   for (std::size_t i = 0; i < record.spec.repos.size(); ++i) {
     const auto& ref = record.spec.repos[i];
-    auto repo = db_->prepare("INSERT INTO job_repos (job_id, idx, ref, repo, tag, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    auto repo =
+        db_->prepare("INSERT INTO job_repos (job_id, idx, ref, repo, tag, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (!repo) return repo.error();
     repo->bind(1, record.id).bind(2, static_cast<std::int64_t>(i)).bind(3, ref.str()).bind(4, ref.repo);
     repo->bind(5, ref.tag).bind(6, kRepoPending);

@@ -9,8 +9,8 @@
 namespace autonomy::jobs {
 
 bool isJobState(std::string_view state) {
-  static constexpr std::array<std::string_view, 6> kAll{kJobQueued,    kJobRunning, kJobSucceeded,
-                                                        kJobPartial,   kJobFailed,  kJobCancelled};
+  static constexpr std::array<std::string_view, 6> kAll{kJobQueued,  kJobRunning, kJobSucceeded,
+                                                        kJobPartial, kJobFailed,  kJobCancelled};
   for (auto s : kAll)
     if (s == state) return true;
   return false;

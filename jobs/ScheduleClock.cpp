@@ -16,7 +16,8 @@ SystemTime nextDue(const config::Schedule& s, SystemTime ranAt) { return s.nextR
 
 SystemTime withJitter(SystemTime due, std::chrono::seconds jitter, std::mt19937_64& rng) {
   if (jitter.count() <= 0) return due;
-  std::uniform_int_distribution<std::int64_t> pick(0, std::chrono::duration_cast<std::chrono::milliseconds>(jitter).count());
+  std::uniform_int_distribution<std::int64_t> pick(
+      0, std::chrono::duration_cast<std::chrono::milliseconds>(jitter).count());
   return due + std::chrono::milliseconds(pick(rng));
 }
 

@@ -14,7 +14,9 @@ namespace {
 // Waking at least this often keeps schedules right across wall-clock jumps (NTP at boot).
 constexpr auto kMaxSleep = std::chrono::seconds(30);
 
-std::int64_t toUnix(SystemTime t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); }
+std::int64_t toUnix(SystemTime t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
 SystemTime fromUnix(std::int64_t s) { return SystemTime(std::chrono::seconds(s)); }
 }  // namespace
 
@@ -45,8 +47,8 @@ void ScheduleRunner::apply(const std::vector<config::Schedule>& schedules) {
     if (!last) spdlog::warn("schedule {}: reading its last run: {}", s.name, last.error().message);
     if (last && *last) st.lastRun = fromUnix(**last);
     if (s.enabled) {
-      const bool keepPlan = states_.count(s.name) && states_[s.name].nextRun &&
-                            states_[s.name].schedule.triggerText() == s.triggerText();
+      const bool keepPlan =
+          states_.count(s.name) && states_[s.name].nextRun && states_[s.name].schedule.triggerText() == s.triggerText();
       st.nextRun = keepPlan ? states_[s.name].nextRun : withJitter(firstDue(s, st.lastRun, now), s.jitter, rng_);
       if (!keepPlan && missedWhileDown(s, st.lastRun, now))
         spdlog::info("schedule {}: a run was missed while the daemon was down; running it once now", s.name);

@@ -38,12 +38,10 @@ json toJson(const SeedRecord& r) {
   if (r.verification.skipped) {
     j["verification"] = "skipped";
   } else {
-    j["verification"] = {{"key_fingerprint", r.verification.keyFingerprint},
-                         {"key_type", r.verification.keyType},
-                         {"signature_digest", r.verification.signatureDigest},
-                         {"identity", r.verification.identity},
-                         {"signatures_checked", r.verification.signaturesChecked},
-                         {"rekor_bundle", r.verification.rekorBundle}};
+    j["verification"] = {
+        {"key_fingerprint", r.verification.keyFingerprint},       {"key_type", r.verification.keyType},
+        {"signature_digest", r.verification.signatureDigest},     {"identity", r.verification.identity},
+        {"signatures_checked", r.verification.signaturesChecked}, {"rekor_bundle", r.verification.rekorBundle}};
   }
   j["blobs"] = {{"copied", r.blobsCopied}, {"mounted", r.blobsMounted}, {"present", r.blobsPresent}};
   j["bytes_sent"] = r.bytesSent;
@@ -52,7 +50,8 @@ json toJson(const SeedRecord& r) {
   for (const auto& a : r.attachments)
     j["attachments"].push_back({{"kind", a.kind}, {"ref", a.ref}, {"digest", a.digest}, {"status", a.status}});
   j["sidecars"] = json::array();
-  for (const auto& s : r.sidecars) j["sidecars"].push_back({{"kind", s.kind}, {"status", s.status}, {"digest", s.digest}});
+  for (const auto& s : r.sidecars)
+    j["sidecars"].push_back({{"kind", s.kind}, {"status", s.status}, {"digest", s.digest}});
   j["started_at"] = r.startedAt;
   j["finished_at"] = r.finishedAt;
   j["seconds"] = r.seconds;
@@ -65,9 +64,9 @@ json toJson(const SeedRecord& r) {
 
 namespace {
 ErrorCode codeFromName(const std::string& name) {
-  for (auto c : {ErrorCode::kUsage, ErrorCode::kConfig, ErrorCode::kNetwork, ErrorCode::kAuth, ErrorCode::kNotFound,
-                 ErrorCode::kRegistry, ErrorCode::kIntegrity, ErrorCode::kVerification, ErrorCode::kIo,
-                 ErrorCode::kCancelled})
+  for (auto c :
+       {ErrorCode::kUsage, ErrorCode::kConfig, ErrorCode::kNetwork, ErrorCode::kAuth, ErrorCode::kNotFound,
+        ErrorCode::kRegistry, ErrorCode::kIntegrity, ErrorCode::kVerification, ErrorCode::kIo, ErrorCode::kCancelled})
     if (errorCodeName(c) == name) return c;
   return ErrorCode::kInternal;
 }

@@ -20,17 +20,17 @@ inline constexpr const char* kStatusCancelled = "cancelled";
 
 struct Verification {
   bool skipped = true;
-  std::string keyFingerprint;  // sha256:<hex of DER SPKI>
-  std::string keyType;         // "ECDSA P-256"
-  std::string signatureDigest; // digest of the .sig manifest
-  std::string identity;        // critical.identity.docker-reference
+  std::string keyFingerprint;   // sha256:<hex of DER SPKI>
+  std::string keyType;          // "ECDSA P-256"
+  std::string signatureDigest;  // digest of the .sig manifest
+  std::string identity;         // critical.identity.docker-reference
   std::size_t signaturesChecked = 0;
   bool rekorBundle = false;
 };
 
 struct AttachmentRecord {
-  std::string kind;    // sig | att | sbom | referrer
-  std::string ref;     // tag or digest at the destination
+  std::string kind;  // sig | att | sbom | referrer
+  std::string ref;   // tag or digest at the destination
   std::string digest;
   std::string status;  // copied | present
 };

@@ -123,7 +123,8 @@ Task<Status> updateReferrersFallback(CopyContext* ctx, std::string dstRepo, oci:
   if (!api) co_return api.error();
   if (*api) co_return Status{};  // the destination indexes referrers itself
   const std::string tag = subject.attachmentTag();
-  nlohmann::json index = {{"schemaVersion", 2}, {"mediaType", oci::media::kOciIndex}, {"manifests", nlohmann::json::array()}};
+  nlohmann::json index = {
+      {"schemaVersion", 2}, {"mediaType", oci::media::kOciIndex}, {"manifests", nlohmann::json::array()}};
   auto existing = co_await ctx->dest->getManifest(dstRepo, tag, ctx->cancel);
   if (existing) {
     auto j = nlohmann::json::parse(existing->bytes, nullptr, false);
@@ -142,7 +143,8 @@ Task<Status> updateReferrersFallback(CopyContext* ctx, std::string dstRepo, oci:
     changed = true;
   }
   if (!changed) co_return Status{};
-  co_return co_await ctx->dest->putManifest(dstRepo, tag, index.dump(), std::string(oci::media::kOciIndex), ctx->cancel);
+  co_return co_await ctx->dest->putManifest(dstRepo, tag, index.dump(), std::string(oci::media::kOciIndex),
+                                            ctx->cancel);
 }
 
 }  // namespace autonomy::copy

@@ -87,7 +87,7 @@ Task<Status> sendChunk(CopyContext* ctx, std::string dstRepo, registry::BlobRead
 // After a failed chunk: can the registry's session continue from what it acknowledged?
 Task<bool> sessionStillAt(CopyContext* ctx, std::string dstRepo, Upload* up) {
   auto size = co_await ctx->dest->uploadedSize(dstRepo, up->location, ctx->cancel);
-  co_return size && *size == up->committed;
+  co_return size&&* size == up->committed;
 }
 
 Task<Status> streamBlob(CopyContext* ctx, std::string srcRepo, std::string dstRepo, oci::Descriptor desc, Url location,
@@ -110,7 +110,8 @@ Task<Status> streamBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
       if (reader->length() != desc.size - up.committed)
         co_return makeError(ErrorCode::kIntegrity, what + ": the source sends " + std::to_string(reader->length()) +
                                                        " bytes from offset " + std::to_string(up.committed) +
-                                                       " but the manifest says the blob has " + std::to_string(desc.size));
+                                                       " but the manifest says the blob has " +
+                                                       std::to_string(desc.size));
       hash = up.hashAtCommitted.clone();
     }
     const auto len = std::min(ctx->limits.chunkSize, desc.size - up.committed);

@@ -1,7 +1,7 @@
 #include "engine/copy/SeedRunner.hpp"
 
-#include <chrono>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <chrono>
 #include <map>
 
 #include "engine/copy/Attachments.hpp"
@@ -41,7 +41,8 @@ Task<Result<VerifyOutcome>> verifySource(CopyContext* ctx, std::string repo, oci
   for (const auto& layer : *layers) {
     if (layer.size > verify::kMaxSignaturePayloadBytes)
       co_return makeError(ErrorCode::kVerification, "signature payload " + layer.digest.shortStr() + " in " + sigTag +
-                                                        " is " + std::to_string(layer.size) + " bytes; refusing to fetch");
+                                                        " is " + std::to_string(layer.size) +
+                                                        " bytes; refusing to fetch");
     auto it = blobs.find(layer.digest);
     if (it == blobs.end()) {
       auto blob = co_await ctx->source->getBlob(repo, layer.digest, verify::kMaxSignaturePayloadBytes, ctx->cancel);
@@ -97,9 +98,10 @@ Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, catalog::SeedRecord* r
                                   ctx->dest->headManifest(dst.repo, destRef, ctx->cancel));
   if (!head) co_return head.error().context("resolve " + r->source);
   if (src.digest && head->digest != *src.digest)
-    co_return makeError(ErrorCode::kIntegrity, "resolve " + r->source + ": registry answered digest " +
-                                                   head->digest.str());
-  if (!atDest && atDest.error().code != ErrorCode::kNotFound) co_return atDest.error().context("check " + r->destination);
+    co_return makeError(ErrorCode::kIntegrity,
+                        "resolve " + r->source + ": registry answered digest " + head->digest.str());
+  if (!atDest && atDest.error().code != ErrorCode::kNotFound)
+    co_return atDest.error().context("check " + r->destination);
   const oci::Digest digest = head->digest;
   r->digest = digest.str();
   r->mediaType = head->mediaType;
@@ -107,10 +109,9 @@ Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, catalog::SeedRecord* r
   // 2. Verify before anything is written to the destination, while 3. the attachments and
   // sidecars that travel with the image are listed (all lookups at the source, in parallel).
   std::vector<std::string> missingSidecars;
-  auto [verified, attachments, sidecars] =
-      co_await (maybeVerify(ctx, src.repo, digest, req.key) &&
-                discoverAttachments(ctx, src.repo, digest, std::nullopt) &&
-                maybeSidecars(ctx, src.repo, req.copyPolicy, &missingSidecars));
+  auto [verified, attachments, sidecars] = co_await (maybeVerify(ctx, src.repo, digest, req.key) &&
+                                                     discoverAttachments(ctx, src.repo, digest, std::nullopt) &&
+                                                     maybeSidecars(ctx, src.repo, req.copyPolicy, &missingSidecars));
   if (!verified) {
     r->verification.skipped = false;  // checked, and it failed: never reported as "skipped"
     r->verification.keyFingerprint = req.key->fingerprint();

@@ -11,8 +11,8 @@
 namespace autonomy::copy {
 
 struct SeedRequest {
-  oci::RepoRef source;  // at ctx->source
-  oci::RepoRef dest;    // at ctx->dest
+  oci::RepoRef source;                           // at ctx->source
+  oci::RepoRef dest;                             // at ctx->dest
   std::shared_ptr<const verify::PublicKey> key;  // null only with an explicit --skip-verify
   bool copyPolicy = false;
 };

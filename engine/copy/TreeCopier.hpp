@@ -18,7 +18,7 @@ struct ManifestNode {
 
 struct ManifestTree {
   ManifestNode top;
-  std::vector<ManifestNode> children;  // for an index: every platform's manifest
+  std::vector<ManifestNode> children;          // for an index: every platform's manifest
   std::vector<oci::Descriptor> blobs() const;  // unique, in a stable order
 };
 

@@ -47,7 +47,7 @@ class [[nodiscard]] Result {
  public:
   // Default: an internal error (asio's co_spawn needs a default-constructible result).
   Result() : v_(std::in_place_index<1>, Error{ErrorCode::kInternal, "no result", false}) {}
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }

@@ -23,9 +23,8 @@ Result<Digest> Digest::parse(std::string_view text) {
     return makeError(ErrorCode::kUsage,
                      "invalid digest '" + std::string(text) + "': unsupported algorithm (use sha256 or sha512)");
   if (hex.size() != want || !allLowerHex(hex))
-    return makeError(ErrorCode::kUsage, "invalid digest '" + std::string(text) + "': expected " +
-                                            std::to_string(want) + " lowercase hex digits after '" + std::string(algo) +
-                                            ":'");
+    return makeError(ErrorCode::kUsage, "invalid digest '" + std::string(text) + "': expected " + std::to_string(want) +
+                                            " lowercase hex digits after '" + std::string(algo) + ":'");
   return Digest(std::string(algo), std::string(hex));
 }
 

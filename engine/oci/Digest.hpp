@@ -20,7 +20,9 @@ class Digest {
   std::string shortStr() const { return algorithm_ + ":" + hex_.substr(0, 12); }
   bool empty() const { return hex_.empty(); }
   // Cosign's tag for attachments of this digest: "sha256-<hex>" (+ ".sig" etc.)
-  std::string attachmentTag(std::string_view suffix = "") const { return algorithm_ + "-" + hex_ + std::string(suffix); }
+  std::string attachmentTag(std::string_view suffix = "") const {
+    return algorithm_ + "-" + hex_ + std::string(suffix);
+  }
 
   friend bool operator==(const Digest&, const Digest&) = default;
   friend auto operator<=>(const Digest&, const Digest&) = default;

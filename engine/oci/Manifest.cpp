@@ -22,7 +22,8 @@ Result<Descriptor> parseDescriptor(const json& j, std::string_view where) {
     return makeError(ErrorCode::kIntegrity, std::string(where) + " has no valid size");
   d.size = j["size"].get<std::uint64_t>();
   if (j.contains("mediaType") && j["mediaType"].is_string()) d.mediaType = j["mediaType"].get<std::string>();
-  if (j.contains("artifactType") && j["artifactType"].is_string()) d.artifactType = j["artifactType"].get<std::string>();
+  if (j.contains("artifactType") && j["artifactType"].is_string())
+    d.artifactType = j["artifactType"].get<std::string>();
   if (j.contains("annotations") && j["annotations"].is_object()) {
     for (auto& [k, v] : j["annotations"].items())
       if (v.is_string()) d.annotations[k] = v.get<std::string>();
@@ -46,8 +47,7 @@ std::vector<Descriptor> Manifest::blobs() const {
 
 Result<Manifest> parseManifest(std::string_view bytes, std::string_view contentType) {
   json j = json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object())
-    return makeError(ErrorCode::kIntegrity, "manifest is not a JSON object");
+  if (j.is_discarded() || !j.is_object()) return makeError(ErrorCode::kIntegrity, "manifest is not a JSON object");
   Manifest m;
   if (j.contains("mediaType") && j["mediaType"].is_string()) {
     m.mediaType = j["mediaType"].get<std::string>();
@@ -62,7 +62,8 @@ Result<Manifest> parseManifest(std::string_view bytes, std::string_view contentT
   m.isIndex = media::isIndex(m.mediaType);
   if (!m.isIndex && !media::isImageManifest(m.mediaType))
     return makeError(ErrorCode::kIntegrity, "unsupported manifest media type '" + m.mediaType + "'");
-  if (j.contains("artifactType") && j["artifactType"].is_string()) m.artifactType = j["artifactType"].get<std::string>();
+  if (j.contains("artifactType") && j["artifactType"].is_string())
+    m.artifactType = j["artifactType"].get<std::string>();
   if (j.contains("annotations") && j["annotations"].is_object())
     for (auto& [k, v] : j["annotations"].items())
       if (v.is_string()) m.annotations[k] = v.get<std::string>();
@@ -81,8 +82,7 @@ Result<Manifest> parseManifest(std::string_view bytes, std::string_view contentT
       m.manifests.push_back(std::move(*d));
     }
   } else {
-    if (!j.contains("config"))
-      return makeError(ErrorCode::kIntegrity, "image manifest has no config");
+    if (!j.contains("config")) return makeError(ErrorCode::kIntegrity, "image manifest has no config");
     auto c = parseDescriptor(j["config"], "config");
     if (!c) return c.error();
     m.config = *c;

@@ -16,7 +16,8 @@ const std::regex& tagRe() {
 }
 const std::regex& hostRe() {
   static const std::regex re(
-      "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\])"
+      "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\]"
+      ")"
       "(?::[0-9]{1,5})?");
   return re;
 }
@@ -46,8 +47,8 @@ Status validateRepository(std::string_view repo) {
 Status validateTag(std::string_view tag) {
   if (tag.empty()) return makeError(ErrorCode::kUsage, "empty tag");
   if (tag.size() > kMaxTagLength || !std::regex_match(tag.begin(), tag.end(), tagRe()))
-    return makeError(ErrorCode::kUsage, "invalid tag " + quoted(tag) +
-                                            ": up to 128 of A-Z a-z 0-9 _ . -, not starting with '.' or '-'");
+    return makeError(ErrorCode::kUsage,
+                     "invalid tag " + quoted(tag) + ": up to 128 of A-Z a-z 0-9 _ . -, not starting with '.' or '-'");
   return {};
 }
 

@@ -21,7 +21,7 @@ Status validateRegistryHost(std::string_view host);
 // A repo with a tag or a digest, without a registry host: "fleet/nav:v2", "demo@sha256:…".
 struct RepoRef {
   std::string repo;
-  std::string tag;             // empty when pinned by digest only
+  std::string tag;  // empty when pinned by digest only
   std::optional<Digest> digest;
 
   // "repo:tag" or "repo@sha256:…": the form used in logs and catalogs.

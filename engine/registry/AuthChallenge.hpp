@@ -8,7 +8,7 @@
 namespace autonomy::registry {
 
 struct AuthChallenge {
-  std::string scheme;  // lowercase: "basic" or "bearer"
+  std::string scheme;                         // lowercase: "basic" or "bearer"
   std::map<std::string, std::string> params;  // lowercase keys: realm, service, scope, error
 
   std::string param(const std::string& key) const {

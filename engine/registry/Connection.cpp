@@ -30,7 +30,8 @@ bool isIpLiteral(const std::string& host) {
 
 Error netError(const Origin& o, std::string_view what, const boost::system::error_code& ec) {
   const bool timeout = ec == beast::error::timeout;
-  std::string msg = std::string(what) + " " + o.url.authority() + ": " + (timeout ? "no progress (stalled)" : ec.message());
+  std::string msg =
+      std::string(what) + " " + o.url.authority() + ": " + (timeout ? "no progress (stalled)" : ec.message());
   const bool aborted = ec == net::error::operation_aborted;
   return makeError(aborted ? ErrorCode::kCancelled : ErrorCode::kNetwork, std::move(msg), !aborted);
 }
@@ -261,7 +262,9 @@ Task<Result<HttpResponse>> Connection::readResponse(std::size_t bodyLimit) {
   co_return out;
 }
 
-bool Connection::reusable() const { return impl_ && impl_->keepAlive && impl_->responseComplete && impl_->plain.socket().is_open(); }
+bool Connection::reusable() const {
+  return impl_ && impl_->keepAlive && impl_->responseComplete && impl_->plain.socket().is_open();
+}
 
 void Connection::close() {
   boost::system::error_code ec;

@@ -31,7 +31,7 @@ class Connection {
   ~Connection();
   // `cancel` closes the socket mid-connect or mid-handshake.
   static Task<Result<std::unique_ptr<Connection>>> open(boost::asio::any_io_executor executor, Origin origin,
-                                                         CancelTokenPtr cancel = nullptr);
+                                                        CancelTokenPtr cancel = nullptr);
 
   // Whole request, whole (size-limited) response.
   Task<Result<HttpResponse>> exchange(HttpRequest request, std::size_t bodyLimit);

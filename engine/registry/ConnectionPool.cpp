@@ -56,7 +56,8 @@ ConnectionPool::PerOrigin& ConnectionPool::origin(const std::string& key) {
 Task<Result<Lease>> ConnectionPool::acquire(Origin o, CancelTokenPtr cancel) {
   const std::string key = o.url.originKey();
   auto& po = origin(key);
-  if (!co_await po.gate->acquire(cancel)) co_return makeError(ErrorCode::kCancelled, "cancelled while waiting for a connection");
+  if (!co_await po.gate->acquire(cancel))
+    co_return makeError(ErrorCode::kCancelled, "cancelled while waiting for a connection");
   GatePass pass(po.gate.get());
   if (cancel && cancel->cancelled()) co_return makeError(ErrorCode::kCancelled, "cancelled");
   if (!po.idle.empty()) {

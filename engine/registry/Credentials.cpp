@@ -27,7 +27,8 @@ Result<AuthFile> AuthFile::parse(std::string_view text, const std::string& origi
     return makeError(ErrorCode::kConfig, "auth file " + origin + " is not valid JSON");
   AuthFile out;
   if (!j.contains("auths")) return out;
-  if (!j["auths"].is_object()) return makeError(ErrorCode::kConfig, "auth file " + origin + ": 'auths' is not an object");
+  if (!j["auths"].is_object())
+    return makeError(ErrorCode::kConfig, "auth file " + origin + ": 'auths' is not an object");
   for (auto& [key, entry] : j["auths"].items()) {
     if (!entry.is_object()) continue;
     Credentials c;
@@ -81,7 +82,8 @@ std::vector<std::filesystem::path> defaultAuthFilePaths() {
     return v ? v : "";
   };
   if (!env("REGISTRY_AUTH_FILE").empty()) out.emplace_back(env("REGISTRY_AUTH_FILE"));
-  if (!env("XDG_RUNTIME_DIR").empty()) out.push_back(std::filesystem::path(env("XDG_RUNTIME_DIR")) / "containers/auth.json");
+  if (!env("XDG_RUNTIME_DIR").empty())
+    out.push_back(std::filesystem::path(env("XDG_RUNTIME_DIR")) / "containers/auth.json");
   const std::string home = env("HOME");
   if (!home.empty()) out.push_back(std::filesystem::path(home) / ".config/containers/auth.json");
   if (!env("DOCKER_CONFIG").empty())

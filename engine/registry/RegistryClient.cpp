@@ -1,11 +1,11 @@
 #include "engine/registry/RegistryClient.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "engine/core/Base64.hpp"
 #include "engine/registry/TlsContext.hpp"
@@ -114,8 +114,9 @@ Task<Status> RegistryClient::ping(CancelTokenPtr cancel) {
               co_await backoff(attempt, RetryPolicy::parseRetryAfter(resp->header("Retry-After")), cancel);
               continue;
             }
-            co_return makeError(ErrorCode::kRegistry, settings_.host + " does not look like an OCI registry: GET /v2/ answered HTTP " +
-                                                          std::to_string(resp->status));
+            co_return makeError(ErrorCode::kRegistry,
+                                settings_.host + " does not look like an OCI registry: GET /v2/ answered HTTP " +
+                                    std::to_string(resp->status));
           }
           if (resp->status == 401) challenge_ = parseAuthChallenge(resp->header("WWW-Authenticate"));
           origin_ = *o;
@@ -178,8 +179,8 @@ Task<Status> RegistryClient::fetchToken(std::vector<std::string> scopes, CancelT
                                                   settings_.host + " (HTTP " + std::to_string(resp->status) +
                                                   "); check --authfile");
       } else {
-        last = makeError(ErrorCode::kAuth, "token server " + url->authority() + " answered HTTP " +
-                                               std::to_string(resp->status),
+        last = makeError(ErrorCode::kAuth,
+                         "token server " + url->authority() + " answered HTTP " + std::to_string(resp->status),
                          RetryPolicy::isRetryableStatus(resp->status));
       }
     }
@@ -194,14 +195,16 @@ Task<Status> RegistryClient::authorize(HttpRequest& request, const std::vector<s
   if (!challenge_) co_return Status{};
   if (challenge_->scheme == "basic") {
     if (!settings_.credentials)
-      co_return makeError(ErrorCode::kAuth, settings_.host + " requires a login and no credentials were found for it "
-                                                             "(add it to the auth file: --authfile, REGISTRY_AUTH_FILE)");
+      co_return makeError(ErrorCode::kAuth, settings_.host +
+                                                " requires a login and no credentials were found for it "
+                                                "(add it to the auth file: --authfile, REGISTRY_AUTH_FILE)");
     request.set("Authorization",
                 "Basic " + base64Encode(settings_.credentials->username + ":" + settings_.credentials->password));
     co_return Status{};
   }
   if (challenge_->scheme != "bearer")
-    co_return makeError(ErrorCode::kAuth, settings_.host + " asks for unsupported auth scheme '" + challenge_->scheme + "'");
+    co_return makeError(ErrorCode::kAuth,
+                        settings_.host + " asks for unsupported auth scheme '" + challenge_->scheme + "'");
   const auto key = joinScopes(scopes);
   auto it = tokens_.find(key);
   if (it == tokens_.end() || it->second.expires <= std::chrono::steady_clock::now()) {
@@ -214,8 +217,8 @@ Task<Status> RegistryClient::authorize(HttpRequest& request, const std::vector<s
 }
 
 Task<Result<std::pair<HttpResponse, Lease>>> RegistryClient::callStreaming(HttpRequest request,
-                                                                             std::vector<std::string> scopes,
-                                                                             std::string kind, CancelTokenPtr cancel) {
+                                                                           std::vector<std::string> scopes,
+                                                                           std::string kind, CancelTokenPtr cancel) {
   if (auto st = co_await ping(cancel); !st) co_return st.error();
   bool reauthed = false;
   Error last = makeError(ErrorCode::kInternal, "no attempt");
@@ -231,10 +234,11 @@ Task<Result<std::pair<HttpResponse, Lease>>> RegistryClient::callStreaming(HttpR
       const auto sentAt = std::chrono::steady_clock::now();
       auto head = co_await (*lease)->sendAndReadHead(req);
       // Only method, host and path: never headers (they carry credentials).
-      spdlog::debug("{} {}{} -> {} ({} ms{})", req.method, settings_.host, req.target.substr(0, req.target.find('?')),
-                    head ? std::to_string(head->status) : head.error().message,
-                    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sentAt).count(),
-                    wasReused ? ", reused" : "");
+      spdlog::debug(
+          "{} {}{} -> {} ({} ms{})", req.method, settings_.host, req.target.substr(0, req.target.find('?')),
+          head ? std::to_string(head->status) : head.error().message,
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sentAt).count(),
+          wasReused ? ", reused" : "");
       if (!head) {
         (*lease).discard();
         last = head.error();
@@ -252,7 +256,8 @@ Task<Result<std::pair<HttpResponse, Lease>>> RegistryClient::callStreaming(HttpR
       } else if (RetryPolicy::isRetryableStatus(head->status) && attempt < settings_.retry.maxAttempts) {
         (*lease).discard();
         spdlog::warn("{} {}{}: HTTP {}; retrying (attempt {} of {})", req.method, settings_.host,
-                     req.target.substr(0, req.target.find('?')), head->status, attempt + 1, settings_.retry.maxAttempts);
+                     req.target.substr(0, req.target.find('?')), head->status, attempt + 1,
+                     settings_.retry.maxAttempts);
         co_await backoff(attempt, RetryPolicy::parseRetryAfter(head->header("Retry-After")), cancel);
         continue;
       } else {

@@ -19,8 +19,8 @@
 namespace autonomy::registry {
 
 struct RegistrySettings {
-  std::string host;  // "edge-a.local:5000"
-  bool insecure = false;  // plain HTTP permitted (HTTPS is still tried first)
+  std::string host;                               // "edge-a.local:5000"
+  bool insecure = false;                          // plain HTTP permitted (HTTPS is still tried first)
   std::vector<std::filesystem::path> certsRoots;  // certs.d-style roots searched for <host>/
   std::optional<Credentials> credentials;
   std::size_t maxConnections = 8;
@@ -98,7 +98,7 @@ class RegistryClient {
                                   CancelTokenPtr cancel);
   // Like call(), but leaves the body unread on the returned lease (for streaming GETs).
   Task<Result<std::pair<HttpResponse, Lease>>> callStreaming(HttpRequest request, std::vector<std::string> scopes,
-                                                               std::string kind, CancelTokenPtr cancel);
+                                                             std::string kind, CancelTokenPtr cancel);
   Task<Status> authorize(HttpRequest& request, const std::vector<std::string>& scopes, CancelTokenPtr cancel);
   Task<Status> fetchToken(std::vector<std::string> scopes, CancelTokenPtr cancel);
   Task<Result<Origin>> originFor(Url url);

@@ -43,7 +43,8 @@ Task<Result<ManifestInfo>> RegistryClient::headManifest(std::string repo, std::s
     co_return full->info;
   }
   auto d = oci::Digest::parse(digestHeader);
-  if (!d) co_return makeError(ErrorCode::kRegistry, settings_.host + " sent a bad Docker-Content-Digest: " + digestHeader);
+  if (!d)
+    co_return makeError(ErrorCode::kRegistry, settings_.host + " sent a bad Docker-Content-Digest: " + digestHeader);
   ManifestInfo info;
   info.digest = *d;
   info.mediaType = stripParams(resp->header("Content-Type"));
@@ -82,7 +83,8 @@ Task<Status> RegistryClient::putManifest(std::string repo, std::string reference
   const std::vector<std::string> scopes{pushScope(repo)};
   auto resp = co_await call(req, scopes, options(64 * 1024, "PUT manifest"), cancel);
   if (!resp) co_return resp.error();
-  if (resp->status != 201 && resp->status != 200) co_return statusError(*resp, "push manifest " + repo + ":" + reference);
+  if (resp->status != 201 && resp->status != 200)
+    co_return statusError(*resp, "push manifest " + repo + ":" + reference);
   co_return Status{};
 }
 
@@ -107,8 +109,8 @@ Task<Result<std::string>> RegistryClient::getBlob(std::string repo, oci::Digest 
   if (!resp) co_return resp.error();
   if (resp->status != 200) co_return statusError(*resp, "fetch blob " + digest.shortStr() + " of " + repo);
   if (oci::Digest::ofBytes(resp->body) != digest)
-    co_return makeError(ErrorCode::kIntegrity,
-                        "blob " + digest.str() + " of " + repo + " at " + settings_.host + " does not match its digest");
+    co_return makeError(ErrorCode::kIntegrity, "blob " + digest.str() + " of " + repo + " at " + settings_.host +
+                                                   " does not match its digest");
   co_return std::move(resp->body);
 }
 
@@ -154,7 +156,8 @@ Task<Result<std::unique_ptr<BlobReader>>> RegistryClient::openBlob(std::string r
     }
     if (offset > 0 && resp.status != 206) {
       lease.discard();
-      co_return makeError(ErrorCode::kRegistry, settings_.host + " ignored a Range request for " + digest.shortStr(), true);
+      co_return makeError(ErrorCode::kRegistry, settings_.host + " ignored a Range request for " + digest.shortStr(),
+                          true);
     }
     co_return std::make_unique<BlobReader>(std::move(lease), resp.contentLength.value_or(0));
   }
@@ -255,7 +258,8 @@ Task<Status> RegistryClient::commitUpload(std::string repo, Url location, oci::D
   co_return Status{};
 }
 
-Task<Status> RegistryClient::uploadBlob(std::string repo, oci::Digest digest, std::string bytes, CancelTokenPtr cancel) {
+Task<Status> RegistryClient::uploadBlob(std::string repo, oci::Digest digest, std::string bytes,
+                                        CancelTokenPtr cancel) {
   auto location = co_await startUpload(repo, cancel);
   if (!location) co_return location.error();
   HttpRequest req;

@@ -9,7 +9,7 @@ namespace fs = std::filesystem;
 std::vector<fs::path> defaultCertsRoots() { return {"/etc/containers/certs.d", "/etc/docker/certs.d"}; }
 
 Result<std::shared_ptr<boost::asio::ssl::context>> makeTlsContext(const std::string& hostPort,
-                                                                   const std::vector<fs::path>& roots) {
+                                                                  const std::vector<fs::path>& roots) {
   namespace ssl = boost::asio::ssl;
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |

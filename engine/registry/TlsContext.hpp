@@ -18,6 +18,6 @@ namespace autonomy::registry {
 std::vector<std::filesystem::path> defaultCertsRoots();
 
 Result<std::shared_ptr<boost::asio::ssl::context>> makeTlsContext(const std::string& hostPort,
-                                                                   const std::vector<std::filesystem::path>& roots);
+                                                                  const std::vector<std::filesystem::path>& roots);
 
 }  // namespace autonomy::registry

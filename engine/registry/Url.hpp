@@ -9,8 +9,8 @@ namespace autonomy::registry {
 
 struct Url {
   bool tls = true;
-  std::string host;  // without port, brackets kept for IPv6
-  std::string port;  // always set ("443"/"80" by default)
+  std::string host;          // without port, brackets kept for IPv6
+  std::string port;          // always set ("443"/"80" by default)
   std::string target = "/";  // path + query
 
   std::string authority() const;  // host[:port] as written in a Host header

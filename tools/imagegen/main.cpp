@@ -52,7 +52,8 @@ Status pushSignature(OciLayout& layout, ImageBuilder& builder, const CosignSigne
 Status pushSidecar(OciLayout& layout, ImageBuilder& builder, const Args& a, const std::string& repo,
                    const std::string& kind) {
   ArtifactSpec spec;
-  spec.artifactType = kind == "lock" ? std::string(oci::media::kLockArtifact) : std::string(oci::media::kPolicyArtifact);
+  spec.artifactType =
+      kind == "lock" ? std::string(oci::media::kLockArtifact) : std::string(oci::media::kPolicyArtifact);
   const std::string doc = kind == "lock" ? R"({"lock":{"repo":")" + repo + R"(","pinned":true}})"
                                          : R"({"policy":{"require_signature":true}})";
   spec.layers.emplace_back("application/json", doc);
@@ -104,7 +105,8 @@ int main(int argc, char** argv) {
   };
   for (std::size_t i = 0; i < a.repos; ++i) {
     std::vector<LayerSpec> layers{base};
-    for (std::size_t k = 0; k < a.uniqueLayers; ++k) layers.emplace_back(a.uniqueMib * kMiB, a.seed * 100000 + i * 100 + k);
+    for (std::size_t k = 0; k < a.uniqueLayers; ++k)
+      layers.emplace_back(a.uniqueMib * kMiB, a.seed * 100000 + i * 100 + k);
     auto image = builder.image(ImageSpec(layers));
     if (!image) return fail("build image", image.error());
     const std::string repo = a.prefix + "app-" + std::to_string(i);
@@ -112,9 +114,10 @@ int main(int argc, char** argv) {
   }
   if (a.indexPlatforms > 0) {
     static const std::vector<std::string> kPlatforms{"linux/amd64", "linux/arm64/v8", "linux/arm/v7", "linux/riscv64"};
-    std::vector<std::string> platforms(kPlatforms.begin(),
-                                       kPlatforms.begin() + static_cast<long>(std::min(a.indexPlatforms, kPlatforms.size())));
-    auto index = builder.index(multiPlatformSpec(platforms, {base, LayerSpec(a.uniqueMib * kMiB, a.seed * 100000 + 99)}));
+    std::vector<std::string> platforms(
+        kPlatforms.begin(), kPlatforms.begin() + static_cast<long>(std::min(a.indexPlatforms, kPlatforms.size())));
+    auto index =
+        builder.index(multiPlatformSpec(platforms, {base, LayerSpec(a.uniqueMib * kMiB, a.seed * 100000 + 99)}));
     if (!index) return fail("build index", index.error());
     const std::string repo = a.prefix + "multi-arch";
     if (auto st = publish(repo, *index); !st) return fail("push " + repo, st.error());

@@ -185,7 +185,8 @@ TEST_F(DaemonApi, IdempotencyKeyReturnsTheSameJob) {
 
 TEST_F(DaemonApi, CancelStopsARunningJob) {
   // Big enough that the copy is still going when the cancel arrives.
-  for (int i = 0; i < 3; ++i) pushSignedImage("big-" + std::to_string(i), "v1", 100 + static_cast<unsigned>(i), 96u << 20);
+  for (int i = 0; i < 3; ++i)
+    pushSignedImage("big-" + std::to_string(i), "v1", 100 + static_cast<unsigned>(i), 96u << 20);
   DaemonSettings oneAtATime;
   oneAtATime.repos = 1;
   writeConfig(oneAtATime);

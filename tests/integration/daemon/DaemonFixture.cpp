@@ -112,7 +112,8 @@ std::string DaemonIntegration::pushSignedImage(const std::string& repo, const st
   if (!image) throw std::runtime_error("build image: " + image.error().message);
   if (auto st = pushImage(*layout_, *image, a().host(), repo, tag); !st)
     throw std::runtime_error("push " + repo + ": " + st.error().message);
-  const auto signature = buildSignatureManifest(image->digest, {signer_.signImage(image->digest, a().host() + "/" + repo)});
+  const auto signature =
+      buildSignatureManifest(image->digest, {signer_.signImage(image->digest, a().host() + "/" + repo)});
   std::vector<std::string> blobs;
   for (const auto& [digest, bytes] : signature.blobs) blobs.push_back(bytes);
   auto sig = builder_->raw(RawManifest(signature.manifest, std::string(oci::media::kOciManifest), blobs));
@@ -174,8 +175,8 @@ std::string DaemonIntegration::daemonLog() const {
 HttpReply DaemonIntegration::http(const std::string& method, const std::string& path,
                                   const std::optional<std::string>& body, const std::vector<std::string>& headers,
                                   bool withToken) {
-  std::vector<std::string> argv{"curl", "-sS", "--max-time", "30", "-X", method, "-D", "/dev/stderr",
-                                "-w",   "\n%{http_code}"};
+  std::vector<std::string> argv{"curl", "-sS", "--max-time",  "30", "-X",
+                                method, "-D",  "/dev/stderr", "-w", "\n%{http_code}"};
   if (withToken) {
     argv.push_back("-H");
     argv.push_back("Authorization: Bearer " + token_);

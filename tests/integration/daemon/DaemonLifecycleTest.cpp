@@ -34,9 +34,8 @@ TEST_F(DaemonLifecycle, KillNineMidJobThenRestartFinishesWithoutRedoingDoneRepos
   ASSERT_EQ(r.status, 202) << r.describe();
   const std::string id = r.json()["id"];
   // Kill once the first repo is done and the second is copying.
-  const auto mid = waitJob(id, [](const json& j) {
-    return j["repos"][0]["state"] == "copied" && j["repos"][1]["state"] == "running";
-  });
+  const auto mid = waitJob(
+      id, [](const json& j) { return j["repos"][0]["state"] == "copied" && j["repos"][1]["state"] == "running"; });
   ASSERT_EQ(mid["repos"][0]["state"], "copied");
   const auto firstSeed = readFile(stateDir() / "jobs" / id / "fleet" / "r0" / "seed.json");
   killDaemon();
@@ -64,7 +63,8 @@ TEST_F(DaemonLifecycle, KillNineMidJobThenRestartFinishesWithoutRedoingDoneRepos
 }
 
 TEST_F(DaemonLifecycle, SigtermStopsCleanlyAndTheJobResumesAtTheNextStart) {
-  for (int i = 0; i < 3; ++i) pushSignedImage("slow-" + std::to_string(i), "v1", 300 + static_cast<unsigned>(i), 40u << 20);
+  for (int i = 0; i < 3; ++i)
+    pushSignedImage("slow-" + std::to_string(i), "v1", 300 + static_cast<unsigned>(i), 40u << 20);
   writeConfig(oneRepoAtATime());
   startDaemon();
   auto r = submit(jobBody({"slow-0:v1", "slow-1:v1", "slow-2:v1"}));
@@ -176,11 +176,13 @@ TEST_F(DaemonLifecycle, TheSystemdUnitVerifies) {
   std::filesystem::create_directories(root / "etc" / "systemd" / "system");
   std::filesystem::create_directories(root / "usr" / "lib" / "systemd");
   std::filesystem::create_directories(root / "bin");
-  std::filesystem::copy_file(std::string(AUTONOMY_BIN_DIR) + "/autonomy-syncd", root / "usr" / "sbin" / "autonomy-syncd");
+  std::filesystem::copy_file(std::string(AUTONOMY_BIN_DIR) + "/autonomy-syncd",
+                             root / "usr" / "sbin" / "autonomy-syncd");
   std::filesystem::copy_file("/bin/kill", root / "bin" / "kill");
   std::filesystem::copy(std::string(AUTONOMY_SOURCE_DIR) + "/systemd/autonomy-syncd.service",
                         root / "etc" / "systemd" / "system" / "autonomy-syncd.service");
-  ASSERT_EQ(runCommand({"cp", "-a", "/usr/lib/systemd/system", (root / "usr" / "lib" / "systemd").string()}).exitCode, 0);
+  ASSERT_EQ(runCommand({"cp", "-a", "/usr/lib/systemd/system", (root / "usr" / "lib" / "systemd").string()}).exitCode,
+            0);
   auto r = runCommand({"systemd-analyze", "verify", "--root=" + root.string(), "autonomy-syncd.service"});
   EXPECT_EQ(r.exitCode, 0) << r.describe();
   EXPECT_EQ(r.stderrText, "") << "no warnings: " << r.stderrText;

@@ -89,7 +89,8 @@ TEST_F(verify_KeyInput, UnsupportedCurveIsRejected) {
 }
 
 TEST_F(verify_KeyInput, ShortRsaKeyIsRejected) {
-  const auto path = writeFile("rsa1024.pub", publicPemOf(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{1024})));
+  const auto path =
+      writeFile("rsa1024.pub", publicPemOf(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{1024})));
   expectConfigError({"--pub-key", path.string()}, {path.string(), "2048"});
 }
 
@@ -103,9 +104,7 @@ TEST_F(verify_KeyInput, DirectoryIsRejected) {
   expectConfigError({"--pub-key", (work() / "keys").string()}, {(work() / "keys").string()});
 }
 
-TEST_F(verify_KeyInput, NeitherKeyNorSkipVerifyIsRefused) {
-  expectConfigError({}, {"--pub-key", "--skip-verify"});
-}
+TEST_F(verify_KeyInput, NeitherKeyNorSkipVerifyIsRefused) { expectConfigError({}, {"--pub-key", "--skip-verify"}); }
 
 TEST_F(verify_KeyInput, KeyAndSkipVerifyTogetherAreRefused) {
   expectConfigError({"--pub-key", writeKey(signer).string(), "--skip-verify"}, {"--skip-verify"});

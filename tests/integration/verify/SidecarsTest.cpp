@@ -102,8 +102,8 @@ TEST_F(verify_Sidecars, MissingSidecarsAreReportedNotAnError) {
 // Sidecars of a repo that fails verification do not travel either.
 TEST_F(verify_Sidecars, NotCopiedWhenVerificationFails) {
   const CosignSigner other(KeyKind::kEcdsaP256);
-  const auto run = sync(a(), b(), {withSidecars + ":v1"},
-                        {"--pub-key", writeKey(other, "other.pub").string(), "--copy-policy"});
+  const auto run =
+      sync(a(), b(), {withSidecars + ":v1"}, {"--pub-key", writeKey(other, "other.pub").string(), "--copy-policy"});
   EXPECT_EQ(run.exitCode(), 1) << run.describe();
   expectUntouched(b(), withSidecars);
   expectNoBlobs(b());

@@ -301,10 +301,9 @@ TEST_F(verify_Cli, ProducerVariationsInTheSigManifestVerify) {
   // Append a layer of a foreign media type: it must be ignored, not fail the check.
   auto manifest = json::parse(sig.manifest);
   const std::string foreign = "foreign layer";
-  manifest["layers"].insert(manifest["layers"].begin(),
-                            json{{"mediaType", "application/vnd.example.other"},
-                                 {"digest", oci::Digest::ofBytes(foreign).str()},
-                                 {"size", foreign.size()}});
+  manifest["layers"].insert(manifest["layers"].begin(), json{{"mediaType", "application/vnd.example.other"},
+                                                             {"digest", oci::Digest::ofBytes(foreign).str()},
+                                                             {"size", foreign.size()}});
   std::vector<std::string> blobs{foreign};
   for (const auto& [d, bytes] : sig.blobs) blobs.push_back(bytes);
   auto built = builder().raw(RawManifest(manifest.dump(), std::string(oci::media::kOciManifest), blobs));
@@ -383,8 +382,8 @@ void verify_MixedRepos::expectStoppedAfterFirstFailure(const std::vector<std::st
 }
 
 TEST_F(verify_MixedRepos, KeepGoingCopiesTheSignedOnesAndReportsPartial) {
-  const auto run = sync(a(), b(), repoList(),
-                        {"--pub-key", writeKey(signer).string(), "--concurrency", "1", "--keep-going"});
+  const auto run =
+      sync(a(), b(), repoList(), {"--pub-key", writeKey(signer).string(), "--concurrency", "1", "--keep-going"});
   EXPECT_EQ(run.exitCode(), 1) << run.describe();
   EXPECT_EQ(seedJson(run, unsignedRepo)["status"], "failed");
   for (std::size_t i = 0; i < signedRepos.size(); ++i) {

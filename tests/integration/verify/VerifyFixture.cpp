@@ -123,7 +123,7 @@ CliRun VerifyIntegration::runCli(std::vector<std::string> args, const std::files
   std::filesystem::create_directories(work() / "home");
   options.env["HOME"] = (work() / "home").string();
   options.unsetEnv = {"REGISTRY_AUTH_FILE", "DOCKER_CONFIG", "XDG_RUNTIME_DIR", "http_proxy", "https_proxy",
-                      "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"};
+                      "HTTP_PROXY",         "HTTPS_PROXY",   "ALL_PROXY",       "all_proxy"};
   options.timeout = std::chrono::seconds(60);
   run.result = runCommand(args, options);
   return run;
@@ -133,29 +133,36 @@ CliRun VerifyIntegration::sync(const RegistryProcess& from, const RegistryProces
                                const std::vector<std::string>& repos, const std::vector<std::string>& extra) {
   std::string list;
   for (const auto& r : repos) list += (list.empty() ? "" : ",") + r;
-  std::vector<std::string> args{"registry",      "sync",  "--from-registry", from.host(), "--to-registry",
-                                to.host(),       "--repos", list,           "--allow-insecure-registry"};
+  std::vector<std::string> args{"registry", "sync", "--from-registry",          from.host(), "--to-registry", to.host(),
+                                "--repos",  list,   "--allow-insecure-registry"};
   args.insert(args.end(), extra.begin(), extra.end());
   return runCli(std::move(args));
 }
 
 CliRun VerifyIntegration::seed(const RegistryProcess& from, const std::string& fromRef, const RegistryProcess& to,
                                const std::string& toRef, const std::vector<std::string>& extra) {
-  std::vector<std::string> args{"registry",  "seed", "--from", from.host() + "/" + fromRef,
-                                "--to",      to.host() + "/" + toRef, "--allow-insecure-registry"};
+  std::vector<std::string> args{"registry",
+                                "seed",
+                                "--from",
+                                from.host() + "/" + fromRef,
+                                "--to",
+                                to.host() + "/" + toRef,
+                                "--allow-insecure-registry"};
   args.insert(args.end(), extra.begin(), extra.end());
   return runCli(std::move(args));
 }
 
 nlohmann::json VerifyIntegration::seedJson(const CliRun& run, const std::string& repo) {
   const auto path = run.out / repo / "seed.json";
-  if (!std::filesystem::exists(path)) throw std::runtime_error("no seed.json at " + path.string() + "; " + run.describe());
+  if (!std::filesystem::exists(path))
+    throw std::runtime_error("no seed.json at " + path.string() + "; " + run.describe());
   return nlohmann::json::parse(readText(path));
 }
 
 nlohmann::json VerifyIntegration::catalogJson(const CliRun& run) {
   const auto path = run.out / "catalog.json";
-  if (!std::filesystem::exists(path)) throw std::runtime_error("no catalog.json at " + path.string() + "; " + run.describe());
+  if (!std::filesystem::exists(path))
+    throw std::runtime_error("no catalog.json at " + path.string() + "; " + run.describe());
   return nlohmann::json::parse(readText(path));
 }
 

@@ -18,8 +18,8 @@ class FakeBackend : public ApiBackend {
     if (spec.idempotencyKey) {
       for (auto& [id, j] : jobs_) {
         if (j.spec.idempotencyKey != spec.idempotencyKey) continue;
-        return jobs::Submitted{j, j.spec.sameRequest(spec) ? jobs::SubmitStatus::kReplayed
-                                                           : jobs::SubmitStatus::kKeyConflict};
+        return jobs::Submitted{
+            j, j.spec.sameRequest(spec) ? jobs::SubmitStatus::kReplayed : jobs::SubmitStatus::kKeyConflict};
       }
     }
     jobs::JobRecord j;

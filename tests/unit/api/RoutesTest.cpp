@@ -64,9 +64,12 @@ TEST_F(RoutesTest, ReadyzFollowsTheBackend) {
 }
 
 TEST_F(RoutesTest, EveryV1CallNeedsTheToken) {
-  for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
-           {"GET", "/v1/jobs"}, {"POST", "/v1/jobs"}, {"GET", "/v1/jobs/0123456789abcdef"},
-           {"GET", "/v1/schedules"}, {"GET", "/v1/nothing-here"}}) {
+  for (const auto& [method, target] :
+       std::vector<std::pair<std::string, std::string>>{{"GET", "/v1/jobs"},
+                                                        {"POST", "/v1/jobs"},
+                                                        {"GET", "/v1/jobs/0123456789abcdef"},
+                                                        {"GET", "/v1/schedules"},
+                                                        {"GET", "/v1/nothing-here"}}) {
     auto r = call(method, target, {}, {}, false);
     EXPECT_EQ(r.status, 401) << method << ' ' << target;
     EXPECT_EQ(errorCode(r), "unauthorized");
@@ -306,12 +309,13 @@ TEST_F(RoutesTest, MetricsExposeJobsReposBytesVerificationAndLatency) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.contentType.rfind("text/plain; version=0.0.4", 0), 0u);
   const auto& m = r.body;
-  for (const char* line : {"autonomy_syncd_jobs{state=\"queued\"} 1", "autonomy_syncd_repos_total{outcome=\"copied\"} 3",
-                           "autonomy_syncd_bytes_copied_total 4096", "autonomy_syncd_verification_failures_total 2",
-                           "# TYPE autonomy_syncd_http_request_duration_seconds histogram",
-                           "autonomy_syncd_http_request_duration_seconds_count{route=\"/v1/jobs\"} 2",
-                           "autonomy_syncd_http_request_duration_seconds_bucket{route=\"/v1/jobs\",le=\"+Inf\"} 2",
-                           "autonomy_syncd_http_requests_total{route=\"/v1\",code=\"401\"} 1"})
+  for (const char* line :
+       {"autonomy_syncd_jobs{state=\"queued\"} 1", "autonomy_syncd_repos_total{outcome=\"copied\"} 3",
+        "autonomy_syncd_bytes_copied_total 4096", "autonomy_syncd_verification_failures_total 2",
+        "# TYPE autonomy_syncd_http_request_duration_seconds histogram",
+        "autonomy_syncd_http_request_duration_seconds_count{route=\"/v1/jobs\"} 2",
+        "autonomy_syncd_http_request_duration_seconds_bucket{route=\"/v1/jobs\",le=\"+Inf\"} 2",
+        "autonomy_syncd_http_requests_total{route=\"/v1\",code=\"401\"} 1"})
     EXPECT_NE(m.find(line), std::string::npos) << line << "\n" << m;
 }
 

@@ -72,7 +72,8 @@ class JobSchedulerTest : public ::testing::Test {
   }
 
   bool waitFinished(const std::string& id, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    return runUntil(io_, [&] { return isFinishedJobState(stateOf(id)); }, timeout);
+    return runUntil(
+        io_, [&] { return isFinishedJobState(stateOf(id)); }, timeout);
   }
 
   testing::FakeEngine engine_;

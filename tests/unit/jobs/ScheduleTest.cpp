@@ -14,7 +14,8 @@ using namespace std::chrono_literals;
 using testing::runUntil;
 
 SystemTime at(int hour, int minute = 0) {
-  return std::chrono::sys_days{std::chrono::year{2025} / 3 / 10} + std::chrono::hours(hour) + std::chrono::minutes(minute);
+  return std::chrono::sys_days{std::chrono::year{2025} / 3 / 10} + std::chrono::hours(hour) +
+         std::chrono::minutes(minute);
 }
 
 config::Schedule every(std::chrono::seconds interval, std::string name = "reseed") {
@@ -117,12 +118,16 @@ class ScheduleRunnerTest : public ::testing::Test {
 
 TEST_F(ScheduleRunnerTest, AMissedRunFiresOnceAtStartAndIsRemembered) {
   const auto twoHoursAgo = std::chrono::system_clock::now() - 2h;
-  ASSERT_TRUE(store_->setScheduleLastRun("reseed", std::chrono::duration_cast<std::chrono::seconds>(
-                                                       twoHoursAgo.time_since_epoch()).count()).ok());
+  ASSERT_TRUE(
+      store_
+          ->setScheduleLastRun("reseed",
+                               std::chrono::duration_cast<std::chrono::seconds>(twoHoursAgo.time_since_epoch()).count())
+          .ok());
   runner_->apply({every(30min)});
   runner_->start();
   ASSERT_TRUE(runUntil(io_, [&] { return jobCount() == 1; }));
-  runUntil(io_, [] { return false; }, 200ms);
+  runUntil(
+      io_, [] { return false; }, 200ms);
   EXPECT_EQ(jobCount(), 1u) << "one catch-up run, not one per missed interval";
   auto states = runner_->states();
   ASSERT_EQ(states.size(), 1u);
@@ -138,11 +143,15 @@ TEST_F(ScheduleRunnerTest, AMissedRunFiresOnceAtStartAndIsRemembered) {
 
 TEST_F(ScheduleRunnerTest, ARecentRunIsNotRepeatedAtStart) {
   const auto now = std::chrono::system_clock::now();
-  ASSERT_TRUE(store_->setScheduleLastRun("reseed", std::chrono::duration_cast<std::chrono::seconds>(
-                                                       (now - 1min).time_since_epoch()).count()).ok());
+  ASSERT_TRUE(
+      store_
+          ->setScheduleLastRun(
+              "reseed", std::chrono::duration_cast<std::chrono::seconds>((now - 1min).time_since_epoch()).count())
+          .ok());
   runner_->apply({every(30min)});
   runner_->start();
-  runUntil(io_, [] { return false; }, 200ms);
+  runUntil(
+      io_, [] { return false; }, 200ms);
   EXPECT_EQ(jobCount(), 0u);
 }
 
@@ -150,7 +159,8 @@ TEST_F(ScheduleRunnerTest, ShortIntervalsFireRepeatedly) {
   engine_.delay = 5ms;
   runner_->apply({every(1s)});
   runner_->start();
-  ASSERT_TRUE(runUntil(io_, [&] { return jobCount() >= 2; }, 5s));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return jobCount() >= 2; }, 5s));
 }
 
 TEST_F(ScheduleRunnerTest, DisabledSchedulesDoNotFireButCanBeRunByHand) {
@@ -158,7 +168,8 @@ TEST_F(ScheduleRunnerTest, DisabledSchedulesDoNotFireButCanBeRunByHand) {
   s.enabled = false;
   runner_->apply({s});
   runner_->start();
-  runUntil(io_, [] { return false; }, 300ms);
+  runUntil(
+      io_, [] { return false; }, 300ms);
   EXPECT_EQ(jobCount(), 0u);
   auto r = runner_->runNow("reseed");
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -173,7 +184,8 @@ TEST_F(ScheduleRunnerTest, AScheduleWhoseLastJobIsStillRunningSkipsATurn) {
   runner_->apply({every(1s)});
   runner_->start();
   ASSERT_TRUE(runUntil(io_, [&] { return engine_.inFlight == 1; }));
-  runUntil(io_, [] { return false; }, 1500ms);
+  runUntil(
+      io_, [] { return false; }, 1500ms);
   EXPECT_EQ(jobCount(), 1u);
 }
 

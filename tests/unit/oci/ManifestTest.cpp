@@ -12,8 +12,10 @@ std::string digestOf(char c) { return "sha256:" + std::string(64, c); }
 
 TEST(Manifest, ParsesOciImageManifest) {
   const std::string body = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
-    "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" + digestOf('a') + R"(","size":10},
-    "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":")" + digestOf('b') + R"(","size":20}]})";
+    "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+                           digestOf('a') + R"(","size":10},
+    "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":")" +
+                           digestOf('b') + R"(","size":20}]})";
   auto m = parseManifest(body, "");
   ASSERT_TRUE(m.ok()) << m.error().message;
   EXPECT_FALSE(m->isIndex);
@@ -24,7 +26,8 @@ TEST(Manifest, ParsesOciImageManifest) {
 
 TEST(Manifest, MediaTypeFromContentTypeWhenJsonHasNone) {
   const std::string body = R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",
-    "digest":")" + digestOf('c') + R"(","size":5,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}}]})";
+    "digest":")" + digestOf('c') +
+                           R"(","size":5,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}}]})";
   auto m = parseManifest(body, "application/vnd.oci.image.index.v1+json; charset=utf-8");
   ASSERT_TRUE(m.ok()) << m.error().message;
   EXPECT_TRUE(m->isIndex);
@@ -36,8 +39,10 @@ TEST(Manifest, MediaTypeFromContentTypeWhenJsonHasNone) {
 TEST(Manifest, ParsesSubjectAndArtifactType) {
   const std::string body = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
     "artifactType":"application/vnd.autonomy.lock.v1+json",
-    "config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":")" + digestOf('a') + R"(","size":2},
-    "layers":[], "subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + digestOf('d') + R"(","size":3}})";
+    "config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":")" +
+                           digestOf('a') + R"(","size":2},
+    "layers":[], "subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+                           digestOf('d') + R"(","size":3}})";
   auto m = parseManifest(body, "");
   ASSERT_TRUE(m.ok()) << m.error().message;
   EXPECT_EQ(m->artifactType, media::kLockArtifact);
@@ -48,8 +53,11 @@ TEST(Manifest, ParsesSubjectAndArtifactType) {
 TEST(Manifest, RejectsGarbageSchema1AndBadDescriptors) {
   EXPECT_FALSE(parseManifest("not json", "").ok());
   EXPECT_FALSE(parseManifest(R"({"schemaVersion":1,"fsLayers":[]})", "").ok());
-  EXPECT_FALSE(parseManifest(R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"})", "").ok());
+  EXPECT_FALSE(
+      parseManifest(R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"})", "").ok());
   EXPECT_FALSE(parseManifest(R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
-    "config":{"digest":"sha256:zz","size":1}})", "").ok());
+    "config":{"digest":"sha256:zz","size":1}})",
+                             "")
+                   .ok());
   EXPECT_FALSE(parseManifest(R"({"schemaVersion":2,"mediaType":"text/plain","config":{}})", "").ok());
 }

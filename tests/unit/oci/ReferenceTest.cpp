@@ -32,14 +32,16 @@ TEST(RepoRef, DigestReferenceHasNoDefaultTag) {
 }
 
 TEST(RepoRef, RejectsPathTraversalUpperCaseEmptyAndTooLong) {
-  for (const std::string& bad : std::vector<std::string>{"../x", "x/../y", "Upper", "", "a//b", "/a", "a/", "a:", "a:-bad", "a@sha256:zz",
-                          std::string(256, 'a'), "a:" + std::string(129, 't'), "a b", "a_-b"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"../x", "x/../y", "Upper", "", "a//b", "/a", "a/", "a:", "a:-bad", "a@sha256:zz",
+                                std::string(256, 'a'), "a:" + std::string(129, 't'), "a b", "a_-b"}) {
     EXPECT_FALSE(RepoRef::parse(bad).ok()) << bad;
   }
 }
 
 TEST(RepoRef, AcceptsSeparatorsOfTheGrammar) {
-  for (const std::string& good : std::vector<std::string>{"a.b", "a_b", "a__b", "a---b", "a/b/c/d", "robot-behavior:v1", "x:V1.0_rc-1"}) {
+  for (const std::string& good :
+       std::vector<std::string>{"a.b", "a_b", "a__b", "a---b", "a/b/c/d", "robot-behavior:v1", "x:V1.0_rc-1"}) {
     EXPECT_TRUE(RepoRef::parse(good).ok()) << good;
   }
 }

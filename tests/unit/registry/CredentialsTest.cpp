@@ -10,7 +10,8 @@ using namespace autonomy::registry;
 
 TEST(AuthFile, DecodesAuthAndUsernamePasswordEntries) {
   auto f = AuthFile::parse(R"({"auths":{"edge-a:5000":{"auth":"dXNlcjpwYTpzcw=="},
-    "https://edge-b:5000/v1/":{"username":"bob","password":"pw"}}})", "test");
+    "https://edge-b:5000/v1/":{"username":"bob","password":"pw"}}})",
+                           "test");
   ASSERT_TRUE(f.ok()) << f.error().message;
   auto a = f->lookup("edge-a:5000");
   ASSERT_TRUE(a);
