@@ -6,12 +6,11 @@
 
 #include "cli/ConsoleProgress.hpp"
 #include "cli/ExitCodes.hpp"
+#include "cli/RemoteSync.hpp"
 #include "engine/catalog/Catalog.hpp"
 #include "engine/copy/SyncRun.hpp"
 
 namespace autonomy::cli {
-
-namespace {
 
 void usageError(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
 
@@ -33,6 +32,8 @@ Result<std::shared_ptr<const verify::PublicKey>> loadVerification(const VerifyFl
   if (!key) return key.error();
   return std::shared_ptr<const verify::PublicKey>(std::make_shared<verify::PublicKey>(std::move(*key)));
 }
+
+namespace {
 
 int exitFor(const std::vector<catalog::SeedRecord>& records, bool interrupted) {
   if (interrupted) return kExitInterrupted;
@@ -72,9 +73,9 @@ void addVerifyFlags(CLI::App& cmd, VerifyFlags& v) {
   cmd.add_flag("--copy-policy", v.copyPolicy, "also replicate each repo's lock/policy sidecars");
 }
 
-int runSync(const SyncArgs& args) {
+Result<std::vector<copy::RepoPlan>> planRepos(const SyncArgs& args) {
   for (const auto& host : {args.fromRegistry, args.toRegistry})
-    if (auto st = oci::validateRegistryHost(host); !st) return usageError(st.error().message), kExitUsage;
+    if (auto st = oci::validateRegistryHost(host); !st) return st.error();
   // Split by hand (not by the flag parser) so that an empty entry is refused, not dropped.
   std::vector<std::string> entries;
   for (const auto& value : args.repos) {
@@ -88,24 +89,35 @@ int runSync(const SyncArgs& args) {
   }
   std::vector<copy::RepoPlan> plans;
   for (const auto& text : entries) {
-    if (text.empty())
-      return usageError("--repos has an empty entry (a stray comma?): " +
-                        [&] {
-                          std::string all;
-                          for (const auto& v : args.repos) all += (all.empty() ? "" : " ") + v;
-                          return all;
-                        }()),
-             kExitUsage;
+    if (text.empty()) {
+      std::string all;
+      for (const auto& v : args.repos) all += (all.empty() ? "" : " ") + v;
+      return makeError(ErrorCode::kUsage, "--repos has an empty entry (a stray comma?): " + all);
+    }
     auto ref = oci::RepoRef::parse(text);
-    if (!ref) return usageError("--repos " + text + ": " + ref.error().message), kExitUsage;
+    if (!ref) return makeError(ErrorCode::kUsage, "--repos " + text + ": " + ref.error().message);
     for (const auto& p : plans)
       if (p.dest.repo == ref->repo)
-        return usageError("--repos names repo " + ref->repo + " twice (" + p.dest.str() + ", " + ref->str() +
-                          "): one tag per repo per run, since each repo has one seed.json; run sync once per tag"),
-               kExitUsage;
+        return makeError(ErrorCode::kUsage, "--repos names repo " + ref->repo + " twice (" + p.dest.str() + ", " +
+                                                ref->str() +
+                                                "): one tag per repo per run, since each repo has one seed.json; "
+                                                "run sync once per tag");
     plans.push_back({*ref, *ref});
   }
-  if (plans.empty()) return usageError("--repos is empty"), kExitUsage;
+  if (plans.empty()) return makeError(ErrorCode::kUsage, "--repos is empty");
+  return plans;
+}
+
+int runSync(const SyncArgs& args) {
+  auto planned = planRepos(args);
+  if (!planned) return usageError(planned.error().message), kExitUsage;
+  if (!daemonUrlFrom(args.daemon).empty()) return runSyncVia(args, *planned);
+  if (!args.keyName.empty())
+    return usageError("--key names a key in the daemon's config; it needs --via (locally, pass --pub-key FILE)"),
+           kExitUsage;
+  if (args.detach)
+    return usageError("--detach needs --via: only a daemon job can run on after the CLI exits"), kExitUsage;
+  auto plans = std::move(*planned);
   auto key = loadVerification(args.verify);
   if (!key) return usageError(key.error().message), kExitUsage;
   auto session = EngineSession::create(args.fromRegistry, args.toRegistry, args.registry);

@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/DaemonClient.hpp"
 #include "cli/EngineSession.hpp"
+#include "engine/copy/SyncRun.hpp"
 
 namespace autonomy::cli {
 
@@ -26,6 +28,11 @@ struct SyncArgs {
   VerifyFlags verify;
   RegistryFlags registry;
   bool quiet = false;
+  // --via: hand the job to autonomy-syncd instead of running it here.
+  DaemonFlags daemon;
+  std::string keyName;                      // --key: a key named in the daemon's config
+  bool detach = false;                      // --detach: submit, print the job id, do not follow
+  std::vector<std::string> localOnlyFlags;  // engine flags given on the command line (refused with --via)
 };
 
 struct SeedArgs {
@@ -45,6 +52,11 @@ void addRegistryFlags(CLI::App& cmd, RegistryFlags& flags);
 void addVerifyFlags(CLI::App& cmd, VerifyFlags& flags);
 
 int runSync(const SyncArgs& args);
+// --repos checked and turned into per-repo plans (usage errors name the entry).
+Result<std::vector<copy::RepoPlan>> planRepos(const SyncArgs& args);
+void usageError(const std::string& message);
+// Fail-closed: the key from --pub-key, or null with --skip-verify (which prints a warning).
+Result<std::shared_ptr<const verify::PublicKey>> loadVerification(const VerifyFlags& v);
 int runSeed(const SeedArgs& args);
 int runSeedCatalog(const SeedCatalogArgs& args);
 

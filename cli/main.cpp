@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/ExitCodes.hpp"
+#include "cli/JobsCommand.hpp"
 #include "cli/SidecarCommand.hpp"
 #include "cli/SyncCommand.hpp"
 
@@ -81,6 +82,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256));
   addVerifyFlags(*syncCmd, sync.verify);
   addRegistryFlags(*syncCmd, sync.registry);
+  addDaemonFlags(*syncCmd, sync.daemon);
+  syncCmd->add_option("--key", sync.keyName, "with --via: verify with this key from the daemon's config (keys:)");
+  syncCmd->add_flag("--detach", sync.detach, "with --via: submit, print the job id and exit without following");
 
   SeedArgs seed;
   auto* seedCmd = registry->add_subcommand(
@@ -104,6 +108,8 @@ int main(int argc, char** argv) {
   CLI::App* sidecarPut = nullptr;
   CLI::App* sidecarGet = nullptr;
   addSidecarCommands(*registry, sidecar, &sidecarPut, &sidecarGet);
+  JobsArgs jobs;
+  const auto jobsCmds = addJobsCommands(*registry, jobs);
   for (auto* sub : registry->get_subcommands({})) sub->fallthrough();
   try {
     app.parse(argc, argv);
@@ -118,13 +124,18 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   configureLogging(verbose, quiet);
-  sync.quiet = seed.quiet = quiet;
+  sync.quiet = seed.quiet = jobs.quiet = quiet;
+  // Engine settings that belong to the daemon's config when the run is handed over (--via).
+  for (const char* name : {"--concurrency", "--check-concurrency", "--allow-insecure-registry", "--authfile",
+                           "--certs-dir", "--max-connections", "--blob-concurrency", "--stall-timeout"})
+    if (syncCmd->count(name) > 0) sync.localOnlyFlags.emplace_back(name);
   try {
     if (syncCmd->parsed()) return runSync(sync);
     if (seedCmd->parsed()) return runSeed(seed);
     if (catalogCmd->parsed()) return runSeedCatalog(catalogArgs);
     if (sidecarPut->parsed()) return runSidecarPut(sidecar);
     if (sidecarGet->parsed()) return runSidecarGet(sidecar);
+    if (int rc = runJobsCommand(jobsCmds, jobs); rc >= 0) return rc;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "internal error: %s\n", e.what());
     return kExitFailed;

@@ -205,7 +205,10 @@ void JobRun::recordResult(std::size_t index, const catalog::SeedRecord& r) {
     spdlog::info("job {}: {} {} ({} bytes)", record_.id, r.destination, r.status, r.bytesSent);
   else
     spdlog::warn("job {}: {} {}: {}", record_.id, r.destination, r.status, r.error ? r.error->message : "");
-  env_.events->publish(record_.id, kEventRepoDone, repoEventData(task));
+  // The whole seed record rides along, so a follower (`sync --via`) prints what a local run prints.
+  auto data = repoEventData(task);
+  data["record"] = catalog::toJson(r);
+  env_.events->publish(record_.id, kEventRepoDone, std::move(data));
 }
 
 void JobRun::persist(const RepoTask& task) {

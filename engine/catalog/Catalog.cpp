@@ -43,6 +43,23 @@ Status writeCatalog(const std::filesystem::path& outDir, const Catalog& c) {
   return writeFileAtomically(outDir / "catalog.json", toJson(c).dump(2) + "\n");
 }
 
+Result<Catalog> catalogFromJson(const json& j, const std::string& origin) {
+  if (!j.is_object() || !j.contains("repos") || !j["repos"].is_array())
+    return makeError(ErrorCode::kIntegrity, origin + ": not a catalog (no repos array)");
+  Catalog c;
+  auto text = [&](const char* key) { return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : ""; };
+  c.from = text("from");
+  c.to = text("to");
+  c.startedAt = text("started_at");
+  c.finishedAt = text("finished_at");
+  for (const auto& line : j["repos"]) {
+    auto r = seedRecordFromJson(line, origin);
+    if (!r) return r.error();
+    c.repos.push_back(std::move(*r));
+  }
+  return c;
+}
+
 Result<Catalog> buildCatalogFromDir(const std::filesystem::path& outDir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(outDir, ec))

@@ -27,6 +27,8 @@ struct Catalog {
 
 nlohmann::json toJson(const Catalog& c);
 Status writeCatalog(const std::filesystem::path& outDir, const Catalog& c);
+// A catalog.json read back (the daemon's, fetched by `sync --via`); `origin` names it in errors.
+Result<Catalog> catalogFromJson(const nlohmann::json& j, const std::string& origin);
 
 // `registry seed-catalog`: every <dir>/**/seed.json rolled into one catalog (sorted by repo).
 Result<Catalog> buildCatalogFromDir(const std::filesystem::path& outDir);

@@ -1,0 +1,215 @@
+// `autonomy registry sync --via` and `autonomy registry jobs`: the CLI driving the real daemon,
+// run as an operator would run it, with the same lines, files and exit codes as a local run.
+#include <csignal>
+#include <fstream>
+
+#include "tests/integration/daemon/DaemonFixture.hpp"
+#include "tests/support/process/Ports.hpp"
+
+namespace autonomy::testing::daemonit {
+namespace {
+
+using nlohmann::json;
+
+class CliVia : public DaemonIntegration {
+ protected:
+  std::string tokenFile() const { return (work() / "syncd.token").string(); }
+
+  RunResult autonomy(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    args.insert(args.begin(), std::string(AUTONOMY_BIN_DIR) + "/autonomy");
+    RunOptions opts;
+    opts.env = std::move(env);
+    opts.unsetEnv = {"AUTONOMY_SYNCD_URL", "AUTONOMY_SYNCD_TOKEN_FILE"};
+    for (const auto& [k, v] : opts.env) std::erase(opts.unsetEnv, k);
+    opts.timeout = std::chrono::seconds(180);
+    return runCommand(args, opts);
+  }
+
+  std::vector<std::string> syncVia(const std::string& repos, const std::filesystem::path& out) {
+    return {"registry", "sync",          "--via",    baseUrl(), "--token-file", tokenFile(), "--from-registry",
+            a().host(), "--to-registry", b().host(), "--repos", repos,          "--out",     out.string()};
+  }
+
+  static json readJson(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    return json::parse(in, nullptr, false);
+  }
+};
+
+TEST_F(CliVia, SyncViaTheDaemonPrintsTheSameLinesWritesTheCatalogAndTheJobsCommandsSeeIt) {
+  const auto behaviorDigest = pushSignedImage("robot-behavior", "v1", 1);
+  pushSignedImage("fleet/nav-stack", "v2", 2);
+  writeConfig({});
+  startDaemon();
+
+  auto args = syncVia("robot-behavior:v1,fleet/nav-stack:v2", work() / "out");
+  args.insert(args.end(), {"--key", "fleet"});
+  auto first = autonomy(args);
+  ASSERT_EQ(first.exitCode, 0) << first.describe() << daemonLog();
+  // The local run's per-repo lines, then the summary naming the daemon's job.
+  EXPECT_NE(first.stderrText.find("copied        " + b().host() + "/robot-behavior:v1"), std::string::npos)
+      << first.stderrText;
+  EXPECT_NE(first.stderrText.find("copied        " + b().host() + "/fleet/nav-stack:v2"), std::string::npos)
+      << first.stderrText;
+  EXPECT_NE(first.stderrText.find("blobs 4 copied/0 mounted/0 present"), std::string::npos) << first.stderrText;
+  EXPECT_NE(first.stderrText.find(": ok (2 repos); catalog: "), std::string::npos) << first.stderrText;
+  const auto cat = readJson(work() / "out" / "catalog.json");
+  ASSERT_TRUE(cat.is_object());
+  EXPECT_EQ(cat["result"], "ok");
+  EXPECT_EQ(cat["from"], a().host());
+  const auto seed = readJson(work() / "out" / "robot-behavior" / "seed.json");
+  ASSERT_TRUE(seed.is_object());
+  EXPECT_EQ(seed["digest"], behaviorDigest);
+  EXPECT_EQ(seed["status"], "copied");
+  EXPECT_TRUE(std::filesystem::exists(work() / "out" / "fleet" / "nav-stack" / "seed.json"));
+  EXPECT_TRUE(b().hasTag("robot-behavior", "v1"));
+  expectConsistentAtB("fleet/nav-stack");
+
+  // Again from the environment, verifying with a key file the CLI reads and sends as PEM: a no-op.
+  const std::map<std::string, std::string> env{{"AUTONOMY_SYNCD_URL", baseUrl()},
+                                               {"AUTONOMY_SYNCD_TOKEN_FILE", tokenFile()}};
+  auto again = autonomy(
+      {"registry", "sync", "--from-registry", a().host(), "--to-registry", b().host(), "--repos", "robot-behavior:v1",
+       "--pub-key", (work() / "keys" / "fleet.pub").string(), "--out", (work() / "out2").string(), "--detach"},
+      env);
+  ASSERT_EQ(again.exitCode, 0) << again.describe();
+  std::string id = again.stdoutText;
+  while (!id.empty() && std::isspace(static_cast<unsigned char>(id.back()))) id.pop_back();
+  ASSERT_EQ(id.size(), 16u) << again.describe();
+
+  auto watch = autonomy({"registry", "jobs", "watch", id}, env);
+  EXPECT_EQ(watch.exitCode, 0) << watch.describe();
+  EXPECT_NE(watch.stderrText.find("up-to-date    " + b().host() + "/robot-behavior:v1"), std::string::npos)
+      << watch.describe();
+  EXPECT_NE(watch.stderrText.find("job " + id + ": succeeded"), std::string::npos) << watch.describe();
+
+  auto list = autonomy({"registry", "jobs", "list"}, env);
+  ASSERT_EQ(list.exitCode, 0) << list.describe();
+  EXPECT_NE(list.stdoutText.find(id + "  succeeded"), std::string::npos) << list.stdoutText;
+  EXPECT_NE(list.stdoutText.find("1/1"), std::string::npos) << list.stdoutText;
+  auto listJson = autonomy({"registry", "jobs", "list", "--json", "--state", "succeeded", "--limit", "1"}, env);
+  ASSERT_EQ(listJson.exitCode, 0) << listJson.describe();
+  const auto page = json::parse(listJson.stdoutText, nullptr, false);
+  ASSERT_TRUE(page.is_object()) << listJson.stdoutText;
+  ASSERT_EQ(page["jobs"].size(), 1u);
+  EXPECT_EQ(page["jobs"][0]["id"], id);
+  EXPECT_EQ(page["jobs"][0]["verification"]["mode"], "pub_key_pem");
+
+  auto show = autonomy({"registry", "jobs", "show", id}, env);
+  ASSERT_EQ(show.exitCode, 0) << show.describe();
+  EXPECT_NE(show.stdoutText.find("up-to-date    robot-behavior:v1  " + behaviorDigest.substr(0, 19)), std::string::npos)
+      << show.stdoutText;
+
+  auto catalog = autonomy({"registry", "jobs", "catalog", id, "--out", (work() / "fetched").string()}, env);
+  ASSERT_EQ(catalog.exitCode, 0) << catalog.describe();
+  EXPECT_EQ(readJson(work() / "fetched" / "catalog.json")["result"], "ok");
+  EXPECT_EQ(readJson(work() / "fetched" / "robot-behavior" / "seed.json")["status"], "up-to-date");
+  auto catalogOut = autonomy({"registry", "jobs", "catalog", id}, env);
+  ASSERT_EQ(catalogOut.exitCode, 0) << catalogOut.describe();
+  EXPECT_EQ(json::parse(catalogOut.stdoutText, nullptr, false)["repos"][0]["repo"], "robot-behavior");
+
+  auto cancelDone = autonomy({"registry", "jobs", "cancel", id}, env);
+  EXPECT_EQ(cancelDone.exitCode, 2) << cancelDone.describe();
+  EXPECT_NE(cancelDone.stderrText.find("already"), std::string::npos) << cancelDone.describe();
+  auto unknown = autonomy({"registry", "jobs", "show", "0000000000000000"}, env);
+  EXPECT_EQ(unknown.exitCode, 2) << unknown.describe();
+}
+
+TEST_F(CliVia, ExitStatusAndErrorsMatchALocalRun) {
+  pushSignedImage("signed", "v1", 3);
+  pushUnsignedImage("unsigned", "v1", 4);
+  writeConfig({});
+  startDaemon();
+
+  // One repo fails verification: exit 1, the catalog says partial, the unsigned image is not at B.
+  auto args = syncVia("signed:v1,unsigned:v1", work() / "out");
+  args.insert(args.end(), {"--key", "fleet", "--keep-going"});
+  auto partial = autonomy(args);
+  EXPECT_EQ(partial.exitCode, 1) << partial.describe();
+  EXPECT_NE(partial.stderrText.find("failed        " + b().host() + "/unsigned:v1"), std::string::npos)
+      << partial.stderrText;
+  EXPECT_NE(partial.stderrText.find("error: "), std::string::npos) << partial.stderrText;
+  EXPECT_EQ(readJson(work() / "out" / "catalog.json")["result"], "partial");
+  EXPECT_FALSE(b().hasTag("unsigned", "v1"));
+  EXPECT_TRUE(b().hasTag("signed", "v1"));
+
+  auto withKey = [&](std::vector<std::string> a) {
+    a.insert(a.end(), {"--key", "fleet"});
+    return a;
+  };
+  // Refused before anything is sent: flags that belong to the daemon's config.
+  auto local = withKey(syncVia("signed:v1", work() / "o3"));
+  local.insert(local.end(), {"--allow-insecure-registry", "--concurrency", "2"});
+  auto refused = autonomy(local);
+  EXPECT_EQ(refused.exitCode, 2) << refused.describe();
+  EXPECT_NE(refused.stderrText.find("--concurrency, --allow-insecure-registry: not with --via"), std::string::npos)
+      << refused.stderrText;
+
+  // The daemon refuses a key it does not know: its 400, with the field, exit 2.
+  auto badKey = syncVia("signed:v1", work() / "o4");
+  badKey.insert(badKey.end(), {"--key", "nosuch"});
+  auto r400 = autonomy(badKey);
+  EXPECT_EQ(r400.exitCode, 2) << r400.describe();
+  EXPECT_NE(r400.stderrText.find("(field key)"), std::string::npos) << r400.stderrText;
+
+  // A wrong token: 401, exit 2, and the message says which flag fixes it.
+  std::ofstream(work() / "wrong.token") << "not-the-token\n";
+  auto wrong = withKey(syncVia("signed:v1", work() / "o5"));
+  wrong[5] = (work() / "wrong.token").string();
+  auto r401 = autonomy(wrong);
+  EXPECT_EQ(r401.exitCode, 2) << r401.describe();
+  EXPECT_NE(r401.stderrText.find("--token-file"), std::string::npos) << r401.stderrText;
+
+  // No daemon there: exit 1, and the message names the URL.
+  auto nowhere = withKey(syncVia("signed:v1", work() / "o6"));
+  const std::string deadUrl = "http://127.0.0.1:" + std::to_string(freePort());
+  nowhere[3] = deadUrl;
+  auto unreachable = autonomy(nowhere);
+  EXPECT_EQ(unreachable.exitCode, 1) << unreachable.describe();
+  EXPECT_NE(unreachable.stderrText.find("cannot reach autonomy-syncd at " + deadUrl), std::string::npos)
+      << unreachable.stderrText;
+
+  // --key without --via is a usage error; so is a job command with no daemon named.
+  auto keyLocal = autonomy({"registry", "sync", "--from-registry", a().host(), "--to-registry", b().host(), "--repos",
+                            "signed:v1", "--key", "fleet"});
+  EXPECT_EQ(keyLocal.exitCode, 2) << keyLocal.describe();
+  auto noDaemon = autonomy({"registry", "jobs", "list"});
+  EXPECT_EQ(noDaemon.exitCode, 2) << noDaemon.describe();
+  EXPECT_NE(noDaemon.stderrText.find("AUTONOMY_SYNCD_URL"), std::string::npos) << noDaemon.describe();
+}
+
+TEST_F(CliVia, CtrlCCancelsTheJobAtTheDaemonAndExits130) {
+  for (int i = 0; i < 3; ++i)
+    pushSignedImage("big-" + std::to_string(i), "v1", 200 + static_cast<unsigned>(i), 96u << 20);
+  DaemonSettings oneAtATime;
+  oneAtATime.repos = 1;
+  writeConfig(oneAtATime);
+  startDaemon();
+
+  auto args = syncVia("big-0:v1,big-1:v1,big-2:v1", work() / "out");
+  args.insert(args.begin(), std::string(AUTONOMY_BIN_DIR) + "/autonomy");
+  args.insert(args.end(), {"--key", "fleet"});
+  BackgroundProcess cli(args, {}, work() / "cli.log");
+  std::string id;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (id.empty() && std::chrono::steady_clock::now() < deadline) {
+    auto jobs = get("/v1/jobs?state=running");
+    if (jobs.status == 200 && !jobs.json()["jobs"].empty()) id = jobs.json()["jobs"][0]["id"];
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(id.empty()) << "the CLI's job never ran\n" << daemonLog();
+  ASSERT_TRUE(cli.sendSignal(SIGINT));
+  const auto status = cli.waitFor(std::chrono::seconds(30));
+  std::ifstream logFile(work() / "cli.log");
+  const std::string log((std::istreambuf_iterator<char>(logFile)), std::istreambuf_iterator<char>());
+  ASSERT_TRUE(status.has_value()) << "the CLI did not stop\n" << log;
+  EXPECT_EQ(*status, 130) << log;
+  EXPECT_NE(log.find("interrupt: cancelling job " + id), std::string::npos) << log;
+  const auto job = waitFinished(id, std::chrono::seconds(30));
+  EXPECT_EQ(job["state"], "cancelled") << job.dump(2);
+  EXPECT_EQ(readJson(work() / "out" / "catalog.json")["repos"].size(), 3u) << log;
+  for (int i = 0; i < 3; ++i) expectConsistentAtB("big-" + std::to_string(i));
+}
+
+}  // namespace
+}  // namespace autonomy::testing::daemonit
