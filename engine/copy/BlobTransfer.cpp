@@ -12,32 +12,117 @@ using registry::Url;
 
 namespace {
 
+// How many failed attempts a blob may take. A failure after real progress starts the count
+// again, so a long blob over a link that drops every N MiB still gets through; failures that
+// win nothing (the same bytes lost over and over) end the blob after `limit` tries.
+class FailureBudget {
+ public:
+  explicit FailureBudget(int limit) : limit_(limit) {}
+  // Records a failure at `mark` (bytes achieved so far); false once the budget is spent.
+  bool spend(std::uint64_t mark) {
+    if (mark >= best_ + kProgress) failures_ = 0;
+    best_ = std::max(best_, mark);
+    return ++failures_ <= limit_;
+  }
+
+ private:
+  static constexpr std::uint64_t kProgress = 1u << 20;  // less than this since the last failure is no progress
+  int limit_;
+  int failures_ = 0;
+  std::uint64_t best_ = 0;
+};
+
+// The source side of one blob: a GET that, when the connection breaks, reopens with a Range
+// from the byte it had reached, so bytes already read are never fetched again.
+class SourceStream {
+ public:
+  SourceStream(CopyContext* ctx, std::string repo, const oci::Descriptor& desc, const std::string& what)
+      : ctx_(ctx), repo_(std::move(repo)), desc_(desc), what_(what), budget_(ctx->limits.maxStalls) {}
+
+  std::uint64_t offset() const { return offset_; }
+  // Next read starts at `offset` (after the destination lost bytes it had been sent).
+  void seek(std::uint64_t offset) {
+    reader_.reset();
+    offset_ = offset;
+  }
+
+  // Exactly `want` bytes into data.
+  Task<Status> fill(char* data, std::size_t want) {
+    std::size_t filled = 0;
+    while (filled < want) {
+      if (!reader_) {
+        auto opened = co_await open();
+        if (!opened) co_return opened;
+        continue;
+      }
+      auto n = co_await reader_->read(data + filled, want - filled);
+      if (!n) {
+        reader_.reset();
+        if (!n.error().transient || !budget_.spend(offset_)) co_return n.error().context(what_);
+        continue;  // reopen at offset_: what was read stays read
+      }
+      if (*n == 0) co_return makeError(ErrorCode::kIntegrity, what_ + ": the source ended the blob early");
+      filled += *n;
+      offset_ += *n;
+    }
+    co_return Status{};
+  }
+
+  // After the last byte: a source that sends more than the manifest says is corrupt.
+  Task<bool> hasExtraBytes() {
+    if (!reader_) co_return false;
+    char probe[1];
+    auto extra = co_await reader_->read(probe, sizeof probe);
+    co_return extra&&* extra > 0;
+  }
+
+ private:
+  Task<Status> open() {
+    while (true) {
+      if (ctx_->cancel && ctx_->cancel->cancelled()) co_return makeError(ErrorCode::kCancelled, what_ + ": cancelled");
+      auto r = co_await ctx_->source->openBlob(repo_, desc_.digest, offset_, ctx_->cancel);
+      if (!r) {
+        if (!r.error().transient || !budget_.spend(offset_)) co_return r.error().context(what_);
+        continue;
+      }
+      if ((*r)->length() != desc_.size - offset_)
+        co_return makeError(ErrorCode::kIntegrity, what_ + ": the source sends " + std::to_string((*r)->length()) +
+                                                       " bytes from offset " + std::to_string(offset_) +
+                                                       " but the manifest says the blob has " +
+                                                       std::to_string(desc_.size));
+      reader_ = std::move(*r);
+      co_return Status{};
+    }
+  }
+
+  CopyContext* ctx_;
+  std::string repo_;
+  oci::Descriptor desc_;
+  std::string what_;
+  FailureBudget budget_;
+  std::unique_ptr<registry::BlobReader> reader_;
+  std::uint64_t offset_ = 0;
+};
+
 struct Upload {
   Url location;
   std::uint64_t committed = 0;  // bytes the registry has acknowledged
   Sha256 hashAtCommitted;       // hash of exactly those bytes
 };
 
-// Reads exactly `want` bytes (reads arrive in small pieces; writes should not).
-Task<Status> fill(registry::BlobReader* reader, char* data, std::size_t want) {
-  std::size_t filled = 0;
-  while (filled < want) {
-    auto n = co_await reader->read(data + filled, want - filled);
-    if (!n) co_return n.error();
-    if (*n == 0) co_return makeError(ErrorCode::kIntegrity, "source ended the blob early");
-    filled += *n;
-  }
-  co_return Status{};
-}
-
 Task<Status> drain(registry::BlobWriter* writer, const char* data, std::size_t size) {
   co_return co_await writer->write(data, size);
 }
 
-// Streams one PATCH of `len` bytes from reader to the upload; updates `hash` as bytes pass.
+Task<Status> fillFrom(SourceStream* source, char* data, std::size_t size) {
+  co_return co_await source->fill(data, size);
+}
+
+// Streams one PATCH of `len` bytes from the source to the upload; updates `hash` as bytes pass.
 // Two buffers: the next one fills from the source while the last one goes to the destination.
-Task<Status> sendChunk(CopyContext* ctx, std::string dstRepo, registry::BlobReader* reader, Upload* up,
-                       std::uint64_t len, Sha256* hash, std::vector<char>* buffers, CopyStats* stats) {
+// A source that breaks mid-chunk is reopened at the same byte while the PATCH waits.
+Task<Status> sendChunk(CopyContext* ctx, std::string dstRepo, SourceStream* source, Upload* up, std::uint64_t len,
+                       Sha256* hash, std::vector<char>* buffers, CopyStats* stats) {
   using namespace boost::asio::experimental::awaitable_operators;
   auto writer = co_await ctx->dest->beginChunk(dstRepo, up->location, up->committed, len, ctx->cancel);
   if (!writer) co_return writer.error();
@@ -46,7 +131,7 @@ Task<Status> sendChunk(CopyContext* ctx, std::string dstRepo, registry::BlobRead
   char* next = buffers->data() + half;
   auto piece = [&](std::uint64_t from) { return static_cast<std::size_t>(std::min<std::uint64_t>(half, len - from)); };
   std::size_t size = piece(0);
-  if (auto st = co_await fill(reader, current, size); !st) {
+  if (auto st = co_await source->fill(current, size); !st) {
     (*writer)->discard();
     co_return st.error();
   }
@@ -58,7 +143,7 @@ Task<Status> sendChunk(CopyContext* ctx, std::string dstRepo, registry::BlobRead
     Status wrote;
     Status read;
     if (nextSize > 0) {
-      auto both = co_await (drain(writer->get(), current, size) && fill(reader, next, nextSize));
+      auto both = co_await (drain(writer->get(), current, size) && fillFrom(source, next, nextSize));
       wrote = std::move(std::get<0>(both));
       read = std::move(std::get<1>(both));
     } else {
@@ -95,30 +180,16 @@ Task<Status> streamBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
   std::vector<char> buffer(2 * ctx->limits.bufferSize);  // double-buffered
   Upload up{location, 0, Sha256()};
   const std::string what = "copy blob " + desc.digest.shortStr() + " (" + std::to_string(desc.size) + " bytes)";
-  int stalls = 0;  // failed attempts for this blob, progress or not: a flaky link cannot loop forever
-  std::unique_ptr<registry::BlobReader> reader;
-  Sha256 hash;
+  FailureBudget uploadBudget(ctx->limits.maxStalls);  // progress here is bytes B has committed
+  SourceStream source(ctx, srcRepo, desc, what);
   while (up.committed < desc.size) {
     if (ctx->cancel && ctx->cancel->cancelled()) co_return makeError(ErrorCode::kCancelled, what + ": cancelled");
-    if (!reader) {
-      auto r = co_await ctx->source->openBlob(srcRepo, desc.digest, up.committed, ctx->cancel);
-      if (!r) {
-        if (!r.error().transient || ++stalls > ctx->limits.maxStalls) co_return r.error().context(what);
-        continue;
-      }
-      reader = std::move(*r);
-      if (reader->length() != desc.size - up.committed)
-        co_return makeError(ErrorCode::kIntegrity, what + ": the source sends " + std::to_string(reader->length()) +
-                                                       " bytes from offset " + std::to_string(up.committed) +
-                                                       " but the manifest says the blob has " +
-                                                       std::to_string(desc.size));
-      hash = up.hashAtCommitted.clone();
-    }
+    if (source.offset() != up.committed) source.seek(up.committed);
+    Sha256 hash = up.hashAtCommitted.clone();
     const auto len = std::min(ctx->limits.chunkSize, desc.size - up.committed);
-    auto st = co_await sendChunk(ctx, dstRepo, reader.get(), &up, len, &hash, &buffer, stats);
+    auto st = co_await sendChunk(ctx, dstRepo, &source, &up, len, &hash, &buffer, stats);
     if (st) continue;
-    reader.reset();
-    if (!st.error().transient || ++stalls > ctx->limits.maxStalls) {
+    if (!st.error().transient || !uploadBudget.spend(up.committed)) {
       co_await ctx->dest->abortUpload(dstRepo, up.location);
       co_return st.error().context(what);
     }
@@ -130,13 +201,9 @@ Task<Status> streamBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
       up = Upload{*fresh, 0, Sha256()};
     }
   }
-  if (reader) {
-    char probe[1];
-    auto extra = co_await reader->read(probe, sizeof probe);
-    if (extra && *extra > 0) {
-      co_await ctx->dest->abortUpload(dstRepo, up.location);
-      co_return makeError(ErrorCode::kIntegrity, what + ": the source sent more bytes than the manifest says");
-    }
+  if (co_await source.hasExtraBytes()) {
+    co_await ctx->dest->abortUpload(dstRepo, up.location);
+    co_return makeError(ErrorCode::kIntegrity, what + ": the source sent more bytes than the manifest says");
   }
   Sha256 final = up.hashAtCommitted.clone();
   const auto got = final.hexDigest();

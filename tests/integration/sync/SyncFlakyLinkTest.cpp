@@ -10,6 +10,7 @@
 #include "tests/integration/sync/DropProxy.hpp"
 #include "tests/integration/sync/SyncFixture.hpp"
 #include "tests/support/process/BackgroundProcess.hpp"
+#include "tools/linkem/LinkProxyThread.hpp"
 
 namespace autonomy::testing::syncit {
 namespace {
@@ -95,6 +96,54 @@ TEST_F(SyncFlakyLink, CutUploadsEndInBoundedTimeWithoutLeakingSessions) {
   } else {
     EXPECT_FALSE(b().hasTag("drop/app", "v1"));
   }
+}
+
+// A link to A that resets every connection after 24 MiB of downloaded bytes, under a 72 MiB
+// blob: each cut read is reopened with a Range from the byte it reached, while the PATCH to B
+// waits, so the blob arrives whole and A sends each byte about once.
+TEST_F(SyncFlakyLink, CutDownloadsResumeWithARangeAndReadEachByteOnce) {
+  constexpr std::uint64_t kBlob = 72 * kMiB;
+  auto image = buildImage({LayerSpec(kSmallLayer, 611), LayerSpec(kBlob, 612).uncompressed()}, "range");
+  push(a(), image, "range/app", "v1");
+  linkem::LinkOptions opts;
+  opts.upstreamPort = a().port();
+  opts.dropAfterBytes = 24 * kMiB;
+  opts.faultCounting = linkem::FaultCounting::kDown;
+  linkem::LinkProxyThread link(opts);
+  auto port = link.start();
+  ASSERT_TRUE(port) << port.error().message;
+  const std::string linkHost = "127.0.0.1:" + std::to_string(*port);
+
+  auto argv = cliPrefix();
+  const std::vector<std::string> args{"registry",
+                                      "sync",
+                                      "--from-registry",
+                                      linkHost,
+                                      "--to-registry",
+                                      b().host(),
+                                      "--repos",
+                                      "range/app:v1",
+                                      "--allow-insecure-registry",
+                                      "--skip-verify",
+                                      "--blob-concurrency",
+                                      "1",
+                                      "--out",
+                                      (work() / "out-range").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  RunOptions run;
+  run.env = cliEnv();
+  run.timeout = 120s;
+  auto r = runCommand(argv, run);
+  const auto stats = link.stats();
+  ASSERT_EQ(r.exitCode, 0) << r.describe();
+  EXPECT_EQ(tagDigest(b(), "range/app", "v1"), image.digest.str());
+  EXPECT_GE(stats.connectionsDropped, 2u) << "the link never cut a download: the test proves nothing";
+  // Starting a read over from byte 0 could never pass a link that cuts at 24 MiB, so finishing
+  // shows the resume. What may come down twice is what a reset throws away in flight (the
+  // client's socket buffer, a few MiB on loopback), never a whole prefix.
+  const std::uint64_t inFlight = 8 * kMiB * stats.connectionsDropped;
+  EXPECT_LT(stats.bytesDown, kBlob + inFlight) << stats.bytesDown << " bytes came down the link for a " << kBlob
+                                               << "-byte blob over " << stats.connectionsDropped << " cuts";
 }
 
 }  // namespace
