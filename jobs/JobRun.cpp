@@ -68,6 +68,7 @@ Status JobRun::prepare() {
   ctx_.transferGate = transferGate_.get();
   ctx_.limits.blobsPerRepo = env_.blobsPerRepo;
   ctx_.progress = this;
+  ctx_.uploads = env_.store;
   ctx_.cancel = cancel_;
   std::error_code ec;
   std::filesystem::create_directories(dir(), ec);

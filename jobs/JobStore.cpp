@@ -3,6 +3,8 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "jobs/Sqlite.hpp"
 
 namespace autonomy::jobs {
@@ -44,6 +46,14 @@ CREATE TABLE IF NOT EXISTS job_repos (
 CREATE TABLE IF NOT EXISTS schedules (
   name TEXT PRIMARY KEY,
   last_run INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uploads (
+  registry TEXT NOT NULL,
+  repo TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  location TEXT NOT NULL,
+  committed INTEGER NOT NULL,
+  PRIMARY KEY (registry, repo, digest)
 );
 PRAGMA user_version = 1;
 )sql";
@@ -334,6 +344,40 @@ Status JobStore::setScheduleLastRun(const std::string& name, std::int64_t unixSe
   if (!stmt) return stmt.error();
   stmt->bind(1, name).bind(2, unixSeconds);
   return stmt->run();
+}
+
+std::optional<copy::UploadMark> JobStore::find(const std::string& registry, const std::string& repo,
+                                               const oci::Digest& digest) {
+  auto stmt = db_->prepare("SELECT location, committed FROM uploads WHERE registry = ?1 AND repo = ?2 AND digest = ?3");
+  if (!stmt) return std::nullopt;
+  stmt->bind(1, registry).bind(2, repo).bind(3, digest.str());
+  auto row = stmt->step();
+  if (!row || !*row) return std::nullopt;
+  return copy::UploadMark{stmt->text(0), static_cast<std::uint64_t>(stmt->integer(1))};
+}
+
+void JobStore::record(const std::string& registry, const std::string& repo, const oci::Digest& digest,
+                      const copy::UploadMark& mark) {
+  auto stmt = db_->prepare(
+      "INSERT INTO uploads (registry, repo, digest, location, committed) VALUES (?1, ?2, ?3, ?4, ?5) "
+      "ON CONFLICT(registry, repo, digest) DO UPDATE SET location = ?4, committed = ?5");
+  Status st = stmt ? Status{} : Status(stmt.error());
+  if (stmt) {
+    stmt->bind(1, registry).bind(2, repo).bind(3, digest.str()).bind(4, mark.location);
+    stmt->bind(5, static_cast<std::int64_t>(mark.committed));
+    st = stmt->run();
+  }
+  if (!st) spdlog::warn("upload journal: {}", st.error().message);
+}
+
+void JobStore::forget(const std::string& registry, const std::string& repo, const oci::Digest& digest) {
+  auto stmt = db_->prepare("DELETE FROM uploads WHERE registry = ?1 AND repo = ?2 AND digest = ?3");
+  Status st = stmt ? Status{} : Status(stmt.error());
+  if (stmt) {
+    stmt->bind(1, registry).bind(2, repo).bind(3, digest.str());
+    st = stmt->run();
+  }
+  if (!st) spdlog::warn("upload journal: {}", st.error().message);
 }
 
 }  // namespace autonomy::jobs

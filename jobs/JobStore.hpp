@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/copy/UploadJournal.hpp"
 #include "engine/core/Error.hpp"
 #include "jobs/JobTypes.hpp"
 
@@ -18,10 +19,11 @@ namespace autonomy::jobs {
 
 class SqliteDb;
 
-class JobStore {
+// Also the engine's upload journal: a blob upload in flight at a crash continues afterwards.
+class JobStore : public copy::UploadJournal {
  public:
   static Result<std::unique_ptr<JobStore>> open(const std::filesystem::path& dbPath);
-  ~JobStore();
+  ~JobStore() override;
   JobStore(const JobStore&) = delete;
   JobStore& operator=(const JobStore&) = delete;
 
@@ -51,6 +53,13 @@ class JobStore {
   // Unix seconds of a schedule's last run.
   Result<std::optional<std::int64_t>> scheduleLastRun(const std::string& name);
   Status setScheduleLastRun(const std::string& name, std::int64_t unixSeconds);
+
+  // copy::UploadJournal (failures are logged: the journal only saves work, it never decides).
+  std::optional<copy::UploadMark> find(const std::string& registry, const std::string& repo,
+                                       const oci::Digest& digest) override;
+  void record(const std::string& registry, const std::string& repo, const oci::Digest& digest,
+              const copy::UploadMark& mark) override;
+  void forget(const std::string& registry, const std::string& repo, const oci::Digest& digest) override;
 
  private:
   explicit JobStore(std::unique_ptr<SqliteDb> db);

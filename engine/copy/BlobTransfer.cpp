@@ -3,6 +3,10 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "engine/core/Failpoint.hpp"
 #include "engine/core/Sha256.hpp"
 
 namespace autonomy::copy {
@@ -175,22 +179,92 @@ Task<bool> sessionStillAt(CopyContext* ctx, std::string dstRepo, Upload* up) {
   co_return size&&* size == up->committed;
 }
 
-Task<Status> streamBlob(CopyContext* ctx, std::string srcRepo, std::string dstRepo, oci::Descriptor desc, Url location,
+// The journal (when the run has one) remembers each committed chunk's session URL.
+class JournalEntry {
+ public:
+  JournalEntry(CopyContext* ctx, const std::string& repo, const oci::Digest& digest)
+      : ctx_(ctx), repo_(repo), digest_(digest) {}
+  std::optional<UploadMark> find() const {
+    return ctx_->uploads ? ctx_->uploads->find(ctx_->dest->host(), repo_, digest_) : std::nullopt;
+  }
+  void record(const Upload& up) const {
+    if (ctx_->uploads) ctx_->uploads->record(ctx_->dest->host(), repo_, digest_, {up.location.str(), up.committed});
+  }
+  void forget() const {
+    if (ctx_->uploads) ctx_->uploads->forget(ctx_->dest->host(), repo_, digest_);
+  }
+
+ private:
+  CopyContext* ctx_;
+  std::string repo_;
+  oci::Digest digest_;
+};
+
+// An upload session an earlier process left for this blob: its URL and committed size when the
+// registry still holds it there; otherwise it is deleted (it must not pile up at B) and forgotten.
+Task<std::optional<Upload>> recordedSession(CopyContext* ctx, std::string dstRepo, oci::Descriptor desc) {
+  const JournalEntry journal(ctx, dstRepo, desc.digest);
+  const auto mark = journal.find();
+  if (!mark) co_return std::nullopt;
+  auto url = Url::parse(mark->location);
+  if (!url) {
+    journal.forget();
+    co_return std::nullopt;
+  }
+  auto size = co_await ctx->dest->uploadedSize(dstRepo, *url, ctx->cancel);
+  if (size && *size == mark->committed && mark->committed > 0 && mark->committed < desc.size)
+    co_return Upload{*url, mark->committed, Sha256()};
+  spdlog::info("{}/{}: the upload of {} an earlier run left is gone or moved; deleting it and starting over",
+               ctx->dest->host(), dstRepo, desc.digest.shortStr());
+  co_await ctx->dest->abortUpload(dstRepo, *url);
+  journal.forget();
+  co_return std::nullopt;
+}
+
+// Hashes the first `upTo` bytes from the source: a resumed upload's hash must cover what the
+// registry already holds. Reading them again is cheap next to sending them again.
+Task<Status> hashPrefix(SourceStream* source, std::uint64_t upTo, std::vector<char>* buffer, Sha256* hash) {
+  while (source->offset() < upTo) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(buffer->size(), upTo - source->offset()));
+    if (auto st = co_await source->fill(buffer->data(), n); !st) co_return st;
+    hash->update(buffer->data(), n);
+  }
+  co_return Status{};
+}
+
+Task<Status> streamBlob(CopyContext* ctx, std::string srcRepo, std::string dstRepo, oci::Descriptor desc, Upload up,
                         CopyStats* stats) {
   std::vector<char> buffer(2 * ctx->limits.bufferSize);  // double-buffered
-  Upload up{location, 0, Sha256()};
   const std::string what = "copy blob " + desc.digest.shortStr() + " (" + std::to_string(desc.size) + " bytes)";
+  const JournalEntry journal(ctx, dstRepo, desc.digest);
   FailureBudget uploadBudget(ctx->limits.maxStalls);  // progress here is bytes B has committed
   SourceStream source(ctx, srcRepo, desc, what);
+  if (up.committed > 0) {
+    spdlog::info("{}/{}: resuming the upload of {} at byte {} of {}", ctx->dest->host(), dstRepo,
+                 desc.digest.shortStr(), up.committed, desc.size);
+    if (auto st = co_await hashPrefix(&source, up.committed, &buffer, &up.hashAtCommitted); !st) {
+      co_await ctx->dest->abortUpload(dstRepo, up.location);
+      journal.forget();
+      co_return st;
+    }
+  }
+  auto abandon = [&]() -> Task<void> {
+    co_await ctx->dest->abortUpload(dstRepo, up.location);
+    journal.forget();
+  };
   while (up.committed < desc.size) {
     if (ctx->cancel && ctx->cancel->cancelled()) co_return makeError(ErrorCode::kCancelled, what + ": cancelled");
     if (source.offset() != up.committed) source.seek(up.committed);
     Sha256 hash = up.hashAtCommitted.clone();
     const auto len = std::min(ctx->limits.chunkSize, desc.size - up.committed);
     auto st = co_await sendChunk(ctx, dstRepo, &source, &up, len, &hash, &buffer, stats);
-    if (st) continue;
+    if (st) {
+      journal.record(up);
+      if (up.committed < desc.size && failpointActive("exit-mid-blob")) ::_exit(137);  // tests: crash here
+      continue;
+    }
     if (!st.error().transient || !uploadBudget.spend(up.committed)) {
-      co_await ctx->dest->abortUpload(dstRepo, up.location);
+      co_await abandon();
       co_return st.error().context(what);
     }
     // Resume where the registry's session stands; a session that cannot go on starts over.
@@ -202,19 +276,20 @@ Task<Status> streamBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
     }
   }
   if (co_await source.hasExtraBytes()) {
-    co_await ctx->dest->abortUpload(dstRepo, up.location);
+    co_await abandon();
     co_return makeError(ErrorCode::kIntegrity, what + ": the source sent more bytes than the manifest says");
   }
   Sha256 final = up.hashAtCommitted.clone();
   const auto got = final.hexDigest();
   if (got != desc.digest.hex()) {
-    co_await ctx->dest->abortUpload(dstRepo, up.location);
+    co_await abandon();
     co_return makeError(ErrorCode::kIntegrity, what + " from " + ctx->source->host() + "/" + srcRepo +
                                                    ": its bytes hash to sha256:" + got +
                                                    "; the source registry's copy is corrupt, nothing was committed");
   }
   auto commit = co_await ctx->dest->commitUpload(dstRepo, up.location, desc.digest, ctx->cancel);
   if (!commit) co_return commit.error().context(what);
+  journal.forget();
   ++stats->blobsCopied;
   co_return Status{};
 }
@@ -257,10 +332,16 @@ Task<Status> ensureBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
       co_return Status{};
     }
   }
+  Upload up{location, 0, Sha256()};
   if (!haveSession) {
-    auto started = co_await ctx->dest->startUpload(dstRepo, ctx->cancel);
-    if (!started) co_return started.error();
-    location = *started;
+    auto earlier = co_await recordedSession(ctx, dstRepo, desc);
+    if (earlier) {
+      up = std::move(*earlier);
+    } else {
+      auto started = co_await ctx->dest->startUpload(dstRepo, ctx->cancel);
+      if (!started) co_return started.error();
+      up.location = *started;
+    }
   }
   registry::GatePass pass;
   if (ctx->transferGate) {
@@ -268,7 +349,7 @@ Task<Status> ensureBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
     pass = registry::GatePass(ctx->transferGate);
   }
   if (ctx->progress) ctx->progress->blobStarted(dstRepo, desc.digest, desc.size);
-  auto st = co_await streamBlob(ctx, srcRepo, dstRepo, desc, location, stats);
+  auto st = co_await streamBlob(ctx, srcRepo, dstRepo, desc, std::move(up), stats);
   if (!st) co_return st;
   ledger.record(desc.digest, dstRepo);
   co_return Status{};

@@ -5,6 +5,7 @@
 
 #include "engine/catalog/SeedRecord.hpp"
 #include "engine/copy/BlobLedger.hpp"
+#include "engine/copy/UploadJournal.hpp"
 #include "engine/core/CancelToken.hpp"
 #include "engine/registry/AsyncGate.hpp"
 #include "engine/registry/RegistryClient.hpp"
@@ -45,6 +46,7 @@ struct CopyContext {
   const bool* runStopped = nullptr;             // set when a repo failed without --keep-going
   TransferLimits limits;
   ProgressSink* progress = nullptr;
+  UploadJournal* uploads = nullptr;  // the daemon's: upload sessions outlive a crash
   CancelTokenPtr cancel;
 };
 

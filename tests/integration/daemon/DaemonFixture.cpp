@@ -141,9 +141,10 @@ void DaemonIntegration::writeConfig(const DaemonSettings& s) {
     out << "schedules:\n" << s.schedules;
 }
 
-void DaemonIntegration::startDaemon() {
+void DaemonIntegration::startDaemon(const std::map<std::string, std::string>& extraEnv) {
   const auto opts = hermetic(work() / "home");
   std::map<std::string, std::string> env = opts.env;
+  for (const auto& [k, v] : extraEnv) env[k] = v;
   for (const auto& name : opts.unsetEnv) ::unsetenv(name.c_str());
   const auto log = work() / ("daemon-" + std::to_string(++starts_) + ".log");
   daemon_.start({std::string(AUTONOMY_BIN_DIR) + "/autonomy-syncd", "--config", configPath().string()}, env, log);

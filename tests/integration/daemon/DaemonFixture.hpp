@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -60,7 +61,7 @@ class DaemonIntegration : public ::testing::Test {
 
   void writeConfig(const DaemonSettings& settings);
   // Starts the daemon and waits for /readyz.
-  void startDaemon();
+  void startDaemon(const std::map<std::string, std::string>& extraEnv = {});
   // SIGKILL, as a crash or power cut would.
   void killDaemon();
   // SIGTERM; the exit status.

@@ -62,6 +62,39 @@ TEST_F(DaemonLifecycle, KillNineMidJobThenRestartFinishesWithoutRedoingDoneRepos
   EXPECT_NE(metrics.body.find("autonomy_syncd_jobs_resumed_total 1"), std::string::npos) << metrics.body;
 }
 
+TEST_F(DaemonLifecycle, AnUploadInFlightAtACrashContinuesFromWhatBCommitted) {
+  // One 80 MiB layer: PATCHes of 32, 32 and 16 MiB. The failpoint kills the daemon (as kill -9
+  // would) right after the first chunk commits, with the session's URL in the job database.
+  constexpr std::uint64_t kLayer = 80u << 20;
+  pushSignedImage("fleet/big", "v1", 300, kLayer);
+  writeConfig(oneRepoAtATime());
+  startDaemon({{"AUTONOMY_FAILPOINT", "exit-mid-blob"}});
+  auto r = submit(jobBody({"fleet/big:v1"}));
+  ASSERT_EQ(r.status, 202) << r.describe();
+  const std::string id = r.json()["id"];
+  const auto crashed = daemon().waitFor(std::chrono::seconds(60));
+  ASSERT_TRUE(crashed.has_value()) << "the failpoint never fired\n" << daemonLog();
+  EXPECT_EQ(*crashed, 137);
+  EXPECT_FALSE(b().hasTag("fleet/big", "v1"));
+
+  startDaemon();
+  const auto done = waitFinished(id);
+  ASSERT_EQ(done["state"], "succeeded") << done.dump(2) << daemonLog();
+  EXPECT_NE(daemonLog().find("resuming the upload of"), std::string::npos) << daemonLog();
+  // The resumed run sent the rest of the layer, not all of it again.
+  const auto sent = done["repos"][0]["bytes"].get<std::uint64_t>();
+  EXPECT_LT(sent, kLayer - (16u << 20)) << "the layer was sent again from the start";
+  EXPECT_GT(sent, kLayer / 2);
+  expectConsistentAtB("fleet/big");
+  const auto uploads = b().storageDir() / "docker" / "registry" / "v2" / "repositories" / "fleet" / "big" / "_uploads";
+  std::size_t left = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(uploads, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec))
+    ++left;
+  EXPECT_EQ(left, 0u) << "upload sessions left at B";
+}
+
 TEST_F(DaemonLifecycle, SigtermStopsCleanlyAndTheJobResumesAtTheNextStart) {
   for (int i = 0; i < 3; ++i)
     pushSignedImage("slow-" + std::to_string(i), "v1", 300 + static_cast<unsigned>(i), 40u << 20);
