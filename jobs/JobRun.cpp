@@ -139,7 +139,7 @@ boost::asio::awaitable<void> JobRun::worker() {
       claimed_[i] = false;
       break;
     }
-    SlotPass pass(env_.repoSlots);
+    registry::GatePass pass(env_.repoSlots.get());
     if (stop_ || cancel_->cancelled()) {
       claimed_[i] = false;
       break;

@@ -18,7 +18,7 @@
 #include "jobs/JobMetrics.hpp"
 #include "jobs/JobStore.hpp"
 #include "jobs/RepoLocks.hpp"
-#include "jobs/SlotGate.hpp"
+#include "engine/registry/AsyncGate.hpp"
 
 namespace autonomy::jobs {
 
@@ -30,7 +30,7 @@ struct JobRunEnv {
   JobStore* store = nullptr;
   EventHub* events = nullptr;
   registry::ConnectionPool* pool = nullptr;
-  std::shared_ptr<SlotGate> repoSlots;  // concurrency.repos across all jobs
+  std::shared_ptr<registry::AsyncGate> repoSlots;  // concurrency.repos across all jobs
   RepoLocks* locks = nullptr;
   JobMetrics* metrics = nullptr;
   std::shared_ptr<const EngineSettings> settings;

@@ -18,7 +18,7 @@
 #include "jobs/JobRun.hpp"
 #include "jobs/JobStore.hpp"
 #include "jobs/RepoLocks.hpp"
-#include "jobs/SlotGate.hpp"
+#include "engine/registry/AsyncGate.hpp"
 
 namespace autonomy::jobs {
 
@@ -83,7 +83,7 @@ class JobScheduler {
   SchedulerOptions options_;
   std::shared_ptr<const EngineSettings> settings_;
   std::unique_ptr<registry::ConnectionPool> pool_;
-  std::shared_ptr<SlotGate> repoSlots_;
+  std::shared_ptr<registry::AsyncGate> repoSlots_;
   RepoLocks locks_;
   JobMetrics metrics_;
   std::deque<std::string> queue_;

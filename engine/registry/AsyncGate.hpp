@@ -21,6 +21,7 @@ class AsyncGate {
   // Wakes every waiter with false; later acquires fail at once.
   void close();
   std::size_t waiting() const { return waiters_.size(); }
+  std::size_t available() const { return free_; }
 
  private:
   struct Waiter {
