@@ -15,7 +15,7 @@ DEB_PACKAGES := build-essential cmake pkg-config ccache git \
   docker-registry skopeo apache2-utils openssl curl ca-certificates \
   zlib1g-dev dpkg-dev fakeroot systemd wrk time procps bc python3
 
-.PHONY: all deps build test unit integration demo bench deb clean format
+.PHONY: all deps build test unit integration demo bench bench-quick bench-daemon deb clean format
 
 all: build
 
@@ -48,8 +48,23 @@ integration: build
 demo: build
 	bash scripts/demo.sh $(BUILD_DIR)/bin
 
+# The full benchmark (under 10 minutes on 2 cores): our CLI against skopeo sync and a skopeo copy
+# loop, rounds alternating, medians, targets; then the daemon figures. Writes bench/RESULTS.md.
+# Sizes and rounds are environment knobs (ROUNDS=, REPOS=, BASE_MIB=, ...: see bench/run.sh).
 bench: build
+	BENCH_COMMAND="$${BENCH_COMMAND:-make bench}" bash bench/run.sh $(BUILD_DIR)/bin
+
+# One pass of the issue-2 comparison (our CLI and skopeo sync, first and no-op), about a minute.
+bench-quick: build
 	bash bench/quick.sh $(BUILD_DIR)/bin
+
+# Only the daemon figures (idle RSS, wrk on GET /v1/jobs/{id}), appended to bench/RESULTS.md.
+bench-daemon: build
+	bash bench/daemon.sh $(BUILD_DIR)/bin bench/RESULTS.md
+
+# The Debian package: $(BUILD_DIR)/deb/autonomy-syncd_<version>_<arch>.deb (packaging/build-deb.sh).
+deb: build
+	bash packaging/build-deb.sh $(BUILD_DIR)/bin $(BUILD_DIR)/deb
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
