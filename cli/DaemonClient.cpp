@@ -132,7 +132,7 @@ registry::HttpRequest DaemonClient::request(const std::string& method, const std
   req.method = method;
   req.target = target;
   req.set("Host", origin_.url.authority());
-  req.set("User-Agent", "autonomy/0.1.0");
+  req.set("User-Agent", std::string("autonomy/") + AUTONOMY_VERSION);
   req.set("Accept", method == "GET" && target.ends_with("/events") ? "text/event-stream" : "application/json");
   if (!token_.empty()) req.set("Authorization", "Bearer " + token_);
   return req;

@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   bool quiet = false;
   app.add_flag("-v,--verbose", verbose, "log requests and decisions");
   app.add_flag("-q,--quiet", quiet, "print only failures and the final line");
-  app.set_version_flag("--version", "autonomy 0.1.0");
+  app.set_version_flag("--version", std::string("autonomy ") + AUTONOMY_VERSION);
 
   auto* registry = app.add_subcommand("registry", "Seed and govern OCI registries for edge / air-gapped deployments");
   registry->require_subcommand(1);
