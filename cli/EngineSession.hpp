@@ -15,7 +15,7 @@ struct RegistryFlags {
   bool allowInsecure = false;
   std::optional<std::filesystem::path> authFile;
   std::vector<std::filesystem::path> certsDirs;
-  std::size_t maxConnections = 8;
+  std::size_t maxConnections = 16;
   std::size_t blobConcurrency = 4;
   int stallTimeoutSeconds = 60;
 };

@@ -55,8 +55,9 @@ void addRegistryFlags(CLI::App& cmd, RegistryFlags& f) {
                  "extra certs.d-style root: <dir>/<host:port>/ca.crt, client.cert, client.key (repeatable); "
                  "/etc/containers/certs.d and /etc/docker/certs.d are always searched")
       ->check(CLI::ExistingDirectory);
-  cmd.add_option("--max-connections", f.maxConnections, "connections per registry host")
-      ->default_val(8)
+  cmd.add_option("--max-connections", f.maxConnections,
+                 "connections per registry host (a no-op re-sync checks this many repos per round trip)")
+      ->default_val(16)
       ->check(CLI::Range(1, 256));
   cmd.add_option("--blob-concurrency", f.blobConcurrency, "blobs copied in parallel within a repo")
       ->default_val(4)

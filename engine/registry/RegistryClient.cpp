@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
@@ -84,56 +85,67 @@ Task<void> RegistryClient::backoff(int attempt, std::optional<std::chrono::secon
   if (cancel && id) cancel->unsubscribe(id);
 }
 
+Task<Result<RegistryClient::Probe>> RegistryClient::probe(Url url, bool retry, CancelTokenPtr cancel) {
+  auto o = co_await originFor(url);
+  if (!o) co_return o.error();
+  Error last = makeError(ErrorCode::kNetwork, "no address tried");
+  for (int attempt = 1;; ++attempt) {
+    auto lease = co_await pool_.acquire(*o, cancel);
+    if (!lease) {
+      last = lease.error();
+    } else {
+      HttpRequest req;
+      req.target = "/v2/";
+      ++counts_["GET ping"];
+      auto resp = co_await (*lease)->exchange(req, 64 * 1024);
+      if (resp) {
+        if (resp->status != 200 && resp->status != 401) {
+          if (RetryPolicy::isRetryableStatus(resp->status) && attempt < settings_.retry.maxAttempts) {
+            co_await backoff(attempt, RetryPolicy::parseRetryAfter(resp->header("Retry-After")), cancel);
+            continue;
+          }
+          co_return makeError(ErrorCode::kRegistry, settings_.host +
+                                                        " does not look like an OCI registry: GET /v2/ answered HTTP " +
+                                                        std::to_string(resp->status));
+        }
+        Probe found{*o, std::nullopt};
+        if (resp->status == 401) found.challenge = parseAuthChallenge(resp->header("WWW-Authenticate"));
+        co_return found;
+      }
+      (*lease).discard();
+      last = resp.error();
+    }
+    if (last.code == ErrorCode::kCancelled) co_return last;
+    if (!retry || !last.transient || attempt >= settings_.retry.maxAttempts) co_return last;
+    co_await backoff(attempt, std::nullopt, cancel);
+  }
+}
+
 Task<Status> RegistryClient::ping(CancelTokenPtr cancel) {
+  using namespace boost::asio::experimental::awaitable_operators;
   if (ready_) co_return Status{};
   auto https = Url::parse("https://" + settings_.host + "/v2/");
   if (!https) co_return https.error();
-  std::vector<Url> candidates{*https};
-  if (settings_.insecure) {
+  Result<Probe> found = makeError(ErrorCode::kInternal, "not probed");
+  if (!settings_.insecure) {
+    found = co_await probe(*https, true, cancel);
+  } else {
+    // HTTPS and plain HTTP are asked at once (a far link pays one round trip, not two), and
+    // HTTPS wins whenever it answers: plain HTTP is used only where TLS is not spoken.
     Url plain = *https;
     plain.tls = false;
     plain.port = splitHostPort(settings_.host, "80").second;
-    candidates.push_back(plain);
+    auto secureTry = probe(*https, false, cancel);
+    auto plainTry = probe(plain, true, cancel);
+    auto both = co_await (std::move(secureTry) && std::move(plainTry));
+    found = std::get<0>(both) ? std::move(std::get<0>(both)) : std::move(std::get<1>(both));
   }
-  Error last = makeError(ErrorCode::kNetwork, "no address tried");
-  for (const auto& url : candidates) {
-    auto o = co_await originFor(url);
-    if (!o) co_return o.error();
-    for (int attempt = 1;; ++attempt) {
-      auto lease = co_await pool_.acquire(*o, cancel);
-      if (!lease) {
-        last = lease.error();
-      } else {
-        HttpRequest req;
-        req.target = "/v2/";
-        ++counts_["GET ping"];
-        auto resp = co_await (*lease)->exchange(req, 64 * 1024);
-        if (resp) {
-          if (resp->status != 200 && resp->status != 401) {
-            if (RetryPolicy::isRetryableStatus(resp->status) && attempt < settings_.retry.maxAttempts) {
-              co_await backoff(attempt, RetryPolicy::parseRetryAfter(resp->header("Retry-After")), cancel);
-              continue;
-            }
-            co_return makeError(ErrorCode::kRegistry,
-                                settings_.host + " does not look like an OCI registry: GET /v2/ answered HTTP " +
-                                    std::to_string(resp->status));
-          }
-          if (resp->status == 401) challenge_ = parseAuthChallenge(resp->header("WWW-Authenticate"));
-          origin_ = *o;
-          tls_ = url.tls;
-          ready_ = true;
-          co_return Status{};
-        }
-        (*lease).discard();
-        last = resp.error();
-      }
-      if (last.code == ErrorCode::kCancelled) co_return last;
-      // A TLS failure against an insecure host falls through to plain HTTP at once.
-      if (!last.transient || attempt >= settings_.retry.maxAttempts || (settings_.insecure && url.tls)) break;
-      co_await backoff(attempt, std::nullopt, cancel);
-    }
-  }
-  co_return last.context("reach registry " + settings_.host);
+  if (!found) co_return found.error().context("reach registry " + settings_.host);
+  origin_ = found->origin;
+  tls_ = found->origin.url.tls;
+  challenge_ = found->challenge;
+  ready_ = true;
+  co_return Status{};
 }
 
 Task<Status> RegistryClient::fetchToken(std::vector<std::string> scopes, CancelTokenPtr cancel) {

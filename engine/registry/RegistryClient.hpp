@@ -102,6 +102,12 @@ class RegistryClient {
   Task<Status> authorize(HttpRequest& request, const std::vector<std::string>& scopes, CancelTokenPtr cancel);
   Task<Status> fetchToken(std::vector<std::string> scopes, CancelTokenPtr cancel);
   Task<Result<Origin>> originFor(Url url);
+  struct Probe {
+    Origin origin;
+    std::optional<AuthChallenge> challenge;
+  };
+  // GET /v2/ at one scheme; `retry` for transient failures.
+  Task<Result<Probe>> probe(Url url, bool retry, CancelTokenPtr cancel);
   Task<void> backoff(int attempt, std::optional<std::chrono::seconds> retryAfter, CancelTokenPtr cancel);
   Error statusError(const HttpResponse& r, const std::string& what) const;
   Url urlFor(std::string target) const;
