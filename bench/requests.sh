@@ -20,7 +20,7 @@ UNIQUE_LAYERS=${UNIQUE_LAYERS:-2}
 PLATFORMS=${PLATFORMS:-2}
 LINK_ONE_WAY_MS=${LINK_ONE_WAY_MS:-25}
 read -r -a TOOL_LIST <<< "${TOOLS:-ours skopeo-sync skopeo-loop}"
-read -r -a OURS_FLAGS <<< "${OURS_FLAGS:---keep-going} -v"
+read -r -a OURS_FLAGS <<< "${OURS_FLAGS:-} -v"
 SKOPEO_FLAGS=(--debug)
 
 bench_init

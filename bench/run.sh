@@ -16,7 +16,7 @@
 #           DROP_SIDES=both (the default) the source is reached through such a linkem too (dst: B only)
 # Other knobs: ROUNDS (3), CMD_TIMEOUT (s per command, 300), DAEMON (1: run bench/daemon.sh),
 # RESULTS (bench/RESULTS.md), RAW_DIR (raw TSV and logs of failed runs; default
-# bench/results-<UTC time>/, git-ignored), OURS_FLAGS (extra flags for our CLI, default --keep-going),
+# bench/results-<UTC time>/, git-ignored), OURS_FLAGS (extra flags for our CLI, default none),
 # BENCH_NOTE (a sentence for RESULTS.md, e.g. that the machine was shared).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +44,7 @@ DAEMON=${DAEMON:-1}
 RESULTS=${RESULTS:-$BENCH_DIR/RESULTS.md}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RAW_DIR=${RAW_DIR:-$BENCH_DIR/results-$STAMP}
-read -r -a OURS_FLAGS <<< "${OURS_FLAGS:---keep-going}"
+read -r -a OURS_FLAGS <<< "${OURS_FLAGS:-}"
 TOOLS=(ours skopeo-loop skopeo-sync)
 
 START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)

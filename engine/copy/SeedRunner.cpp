@@ -142,11 +142,16 @@ Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, catalog::SeedRecord* r
   }
 
   // Copies are bounded separately from checks: many repos can be looked at while few copy.
+  // In a fail-fast run, copies also start in the order given (CopyTurns).
+  if (ctx->turns && !co_await ctx->turns->waitTurn(req.order, ctx->cancel))
+    co_return makeError(ErrorCode::kCancelled, "cancelled");
+  if (ctx->runStopped && *ctx->runStopped) co_return makeError(ErrorCode::kCancelled, kNotAttempted);
   registry::GatePass copyPass;
   if (ctx->copyGate) {
     if (!co_await ctx->copyGate->acquire(ctx->cancel)) co_return makeError(ErrorCode::kCancelled, "cancelled");
     copyPass = registry::GatePass(ctx->copyGate);
   }
+  if (ctx->turns) ctx->turns->pass(req.order);
   if (ctx->runStopped && *ctx->runStopped) co_return makeError(ErrorCode::kCancelled, kNotAttempted);
 
   // 4. Copy bottom-up: the image's blobs and children, then attachments and sidecars, then the tag.

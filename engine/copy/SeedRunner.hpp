@@ -15,6 +15,7 @@ struct SeedRequest {
   oci::RepoRef dest;                             // at ctx->dest
   std::shared_ptr<const verify::PublicKey> key;  // null only with an explicit --skip-verify
   bool copyPolicy = false;
+  std::size_t order = 0;  // place in the run (for CopyTurns)
 };
 
 // Never throws for expected failures: the record says what happened.

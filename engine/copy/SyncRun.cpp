@@ -13,7 +13,8 @@ struct RepoQueue {
   RunOptions opts;
   std::vector<std::optional<catalog::SeedRecord>> records;
   std::size_t next = 0;
-  bool stop = false;  // a repo failed and keep-going is off
+  bool stop = false;                 // a repo failed and keep-going is off
+  std::unique_ptr<CopyTurns> turns;  // without keep-going: copies start in order
 };
 
 Task<void> repoWorker(CopyContext* ctx, std::shared_ptr<RepoQueue> q) {
@@ -21,15 +22,25 @@ Task<void> repoWorker(CopyContext* ctx, std::shared_ptr<RepoQueue> q) {
     if (ctx->cancel && ctx->cancel->cancelled()) break;
     const std::size_t i = q->next++;
     const auto& plan = q->opts.repos[i];
-    if (q->opts.alreadyDone && q->opts.alreadyDone(plan)) continue;
-    SeedRequest req{plan.source, plan.dest, q->opts.key, q->opts.copyPolicy};
+    if (q->opts.alreadyDone && q->opts.alreadyDone(plan)) {
+      if (q->turns) q->turns->pass(i);
+      continue;
+    }
+    SeedRequest req{plan.source, plan.dest, q->opts.key, q->opts.copyPolicy, i};
     auto record = co_await runSeed(ctx, req);
+    const bool failed = !record.ok() && record.status != catalog::kStatusNotAttempted;
+    // A failure stops the run in order: it counts once every earlier repo has had its turn.
+    if (failed && q->turns) co_await q->turns->waitTurn(i, nullptr);
+    if (q->turns) q->turns->pass(i);
     if (record.status == catalog::kStatusNotAttempted && q->opts.key) {
       record.verification.skipped = false;
       record.verification.keyFingerprint = q->opts.key->fingerprint();
       record.verification.keyType = q->opts.key->describe();
     }
-    if (!record.ok() && record.status != catalog::kStatusNotAttempted && !q->opts.keepGoing) q->stop = true;
+    if (failed && !q->opts.keepGoing) {
+      q->stop = true;
+      if (q->turns) q->turns->openAll();  // repos waiting for their turn find the run stopped
+    }
     if (q->opts.onRecord) q->opts.onRecord(record);
     q->records[i] = std::move(record);
   }
@@ -53,22 +64,25 @@ Task<std::vector<catalog::SeedRecord>> runRepos(CopyContext* ctx, RunOptions opt
   // Checks (a few small requests per repo) run wider than copies: a no-op re-sync of many repos
   // over a far link then costs a few round trips, not one per repo.
   const auto copies = std::max<std::size_t>(1, opts.repoConcurrency);
-  // Without keep-going the run is fail-fast in the order given, so checks go no wider than copies:
-  // otherwise a later repo could pass its check and start copying before an earlier one fails.
-  const auto wideChecks = opts.keepGoing ? std::max(copies, kCheckConcurrency) : copies;
-  const auto checks = opts.checkConcurrency > 0 ? opts.checkConcurrency : wideChecks;
+  // Without keep-going the run is fail-fast in the order given: checks still run ahead, but
+  // copies start in order (CopyTurns), so no later repo is copied past an earlier failure.
+  const auto checks = opts.checkConcurrency > 0 ? opts.checkConcurrency : std::max(copies, kCheckConcurrency);
   const auto workers = std::min(std::max<std::size_t>(1, checks), opts.repos.size());
   q->opts = std::move(opts);
+  if (!q->opts.keepGoing) q->turns = std::make_unique<CopyTurns>(ctx->source->executor(), q->opts.repos.size());
   registry::AsyncGate copyGate(ctx->source->executor(), copies);
   auto* const previousGate = ctx->copyGate;
   auto* const previousStop = ctx->runStopped;
+  auto* const previousTurns = ctx->turns;
   ctx->copyGate = &copyGate;
   ctx->runStopped = &q->stop;
+  ctx->turns = q->turns.get();
   registry::TaskGroup group(ctx->source->executor());
   for (std::size_t i = 0; i < workers; ++i) group.spawn(repoWorker(ctx, q));
   co_await group.wait();
   ctx->copyGate = previousGate;
   ctx->runStopped = previousStop;
+  ctx->turns = previousTurns;
   std::vector<catalog::SeedRecord> out;
   for (std::size_t i = 0; i < q->records.size(); ++i) {
     const auto& plan = q->opts.repos[i];
