@@ -1,4 +1,5 @@
-// The example config/syncd.yaml is installed as /etc/autonomy/syncd.yaml: it must load as
+// The example config/syncd.yaml (shipped as /usr/share/doc/autonomy-syncd/examples/syncd.yaml;
+// the .deb installs config/syncd.default.yaml as /etc/autonomy/syncd.yaml) must load as
 // shipped, and its commented-out examples must load once uncommented.
 #include <gtest/gtest.h>
 
