@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make demo: two docker-registry processes on 127.0.0.1, a signed sample image set pushed with
-# skopeo into A, a verified sync A -> B, a no-op re-sync, and the catalog. Stops what it started.
+# make demo: docker-registry processes on 127.0.0.1, a signed sample image set pushed with skopeo
+# into A, a verified sync A -> B, a no-op re-sync, B re-seeding C, the same job handed to the
+# autonomy-syncd daemon (B -> D, `sync --via`), and the catalog. Stops what it started.
 set -euo pipefail
 BIN=${1:-build/bin}
 BIN=$(cd "$BIN" && pwd)
@@ -57,6 +58,35 @@ PC=$(free_port); C=127.0.0.1:$PC
 start_registry edge-c "$PC"
 "$BIN/autonomy" registry sync --from-registry "$B" --to-registry "$C" --repos "$REPOS" \
   --pub-key "$WORK/cosign.pub" --allow-insecure-registry --out "$WORK/sync-c" --quiet
+echo
+echo "== the same engine as a daemon: autonomy-syncd on 127.0.0.1, B re-seeds D through its job API"
+PD=$(free_port); D=127.0.0.1:$PD; PS=$(free_port)
+start_registry edge-d "$PD"
+mkdir -p "$WORK/syncd"
+openssl rand -hex 32 > "$WORK/syncd/token"
+chmod 600 "$WORK/syncd/token"
+cat > "$WORK/syncd/syncd.yaml" <<YAML
+listen: ["127.0.0.1:$PS"]
+state_dir: $WORK/syncd/state
+api: {token_file: $WORK/syncd/token}
+registries:
+  "$B": {insecure: true}
+  "$D": {insecure: true}
+keys: {fleet: $WORK/cosign.pub}
+log: {level: warn}
+schedules: []
+YAML
+"$BIN/autonomy-syncd" --config "$WORK/syncd/syncd.yaml" > "$WORK/syncd/log" 2>&1 &
+SYNCD=$!
+PIDS+=($SYNCD)
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PS/readyz" > /dev/null && break; sleep 0.1; done
+export AUTONOMY_SYNCD_URL=http://127.0.0.1:$PS AUTONOMY_SYNCD_TOKEN_FILE=$WORK/syncd/token
+set -x
+"$BIN/autonomy" registry sync --via "$AUTONOMY_SYNCD_URL" --from-registry "$B" --to-registry "$D" --repos "$REPOS" \
+  --key fleet --out "$WORK/sync-d"
+"$BIN/autonomy" registry jobs list
+{ set +x; } 2>/dev/null
+kill "$SYNCD" && wait "$SYNCD" 2>/dev/null || true
 echo
 echo "== catalog.json of the first sync (repo lines abridged)"
 python3 - "$WORK/sync/catalog.json" <<'PY' 2>/dev/null || cat "$WORK/sync/catalog.json"
