@@ -199,7 +199,8 @@ void DaemonClient::armSignals() {
 
 Result<FollowEnd> DaemonClient::follow(const std::string& jobId, const std::function<void(const SseEvent&)>& onEvent) {
   armSignals();
-  const int interruptsBefore = interrupts_;
+  // An interrupt that came before this follow (say, while the job was submitted) counts too.
+  const int interruptsBefore = acknowledged_;
   auto task = [](DaemonClient* self, std::string id, const std::function<void(const SseEvent&)>* handler,
                  int before) -> registry::Task<Result<FollowEnd>> {
     auto conn = co_await registry::Connection::open(self->io_.get_executor(), self->origin_);
@@ -248,7 +249,9 @@ Result<FollowEnd> DaemonClient::follow(const std::string& jobId, const std::func
       }
     }
   };
-  return runOn(io_, task(this, jobId, &onEvent, interruptsBefore));
+  auto end = runOn(io_, task(this, jobId, &onEvent, interruptsBefore));
+  if (end && *end == FollowEnd::kInterrupted) acknowledged_ = interrupts_;
+  return end;
 }
 
 std::string newIdempotencyKey() {

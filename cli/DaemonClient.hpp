@@ -55,6 +55,10 @@ class DaemonClient {
   // a second exits the process with 130).
   Result<FollowEnd> follow(const std::string& jobId, const std::function<void(const SseEvent&)>& onEvent);
   int interrupts() const { return interrupts_; }
+  // From here on SIGINT/SIGTERM are counted (and reported by the next follow) instead of
+  // killing the process: `sync --via` arms them before it submits, so a Ctrl-C that lands
+  // while the job is being created still cancels it. follow() arms them too.
+  void armSignals();
 
   const std::string& url() const { return url_; }
 
@@ -63,7 +67,6 @@ class DaemonClient {
   Result<DaemonReply> callOnce(const std::string& method, const std::string& target, const std::string& body,
                                const std::string& idempotencyKey);
   registry::HttpRequest request(const std::string& method, const std::string& target) const;
-  void armSignals();
 
   boost::asio::io_context io_;
   registry::Origin origin_;
@@ -73,6 +76,7 @@ class DaemonClient {
   std::unique_ptr<boost::asio::signal_set> signals_;
   registry::Connection* following_ = nullptr;  // the event stream's connection, to close on Ctrl-C
   int interrupts_ = 0;
+  int acknowledged_ = 0;  // interrupts a follow has already reported
 };
 
 // A random Idempotency-Key: one per CLI invocation.

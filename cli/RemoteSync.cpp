@@ -55,6 +55,7 @@ int runSyncVia(const SyncArgs& args, const std::vector<copy::RepoPlan>& plans) {
   auto client = DaemonClient::connect(args.daemon);
   if (!client) return usageError(client.error().message), kExitUsage;
 
+  (*client)->armSignals();
   // One key per invocation: if the answer to the POST is lost, the retry finds the same job.
   auto reply = (*client)->call("POST", "/v1/jobs", body->dump(), newIdempotencyKey());
   if (!reply) return usageError(reply.error().message), exitForError(reply.error());

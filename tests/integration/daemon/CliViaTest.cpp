@@ -30,6 +30,11 @@ class CliVia : public DaemonIntegration {
             a().host(), "--to-registry", b().host(), "--repos", repos,          "--out",     out.string()};
   }
 
+  static std::string readText(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+
   static json readJson(const std::filesystem::path& p) {
     std::ifstream in(p);
     return json::parse(in, nullptr, false);
@@ -198,10 +203,14 @@ TEST_F(CliVia, CtrlCCancelsTheJobAtTheDaemonAndExits130) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_FALSE(id.empty()) << "the CLI's job never ran\n" << daemonLog();
+  // Once the CLI says it follows the job (its Ctrl-C handling is armed before it submits).
+  const auto followDeadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (readText(work() / "cli.log").find("job " + id + " at") == std::string::npos &&
+         std::chrono::steady_clock::now() < followDeadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_TRUE(cli.sendSignal(SIGINT));
   const auto status = cli.waitFor(std::chrono::seconds(30));
-  std::ifstream logFile(work() / "cli.log");
-  const std::string log((std::istreambuf_iterator<char>(logFile)), std::istreambuf_iterator<char>());
+  const std::string log = readText(work() / "cli.log");
   ASSERT_TRUE(status.has_value()) << "the CLI did not stop\n" << log;
   EXPECT_EQ(*status, 130) << log;
   EXPECT_NE(log.find("interrupt: cancelling job " + id), std::string::npos) << log;
