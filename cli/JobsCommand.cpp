@@ -50,7 +50,7 @@ std::string repoCounts(const json& job) {
 }
 
 void printJobLine(const json& job) {
-  std::printf("%-16s  %-10s  %-20s  %-5s  %s -> %s%s\n", text(job, "id").c_str(), text(job, "state").c_str(),
+  std::printf("%-16s  %-10s  %-24s  %-5s  %s -> %s%s\n", text(job, "id").c_str(), text(job, "state").c_str(),
               text(job, "created_at").c_str(), repoCounts(job).c_str(), text(job, "from_registry").c_str(),
               text(job, "to_registry").c_str(),
               job.contains("schedule") && job["schedule"].is_string()
@@ -96,7 +96,7 @@ int runList(DaemonClient& client, const JobsArgs& args) {
     std::fprintf(stderr, "no jobs%s\n", args.state.empty() ? "" : (" in state " + args.state).c_str());
     return kExitOk;
   }
-  std::printf("%-16s  %-10s  %-20s  %-5s  %s\n", "ID", "STATE", "CREATED", "DONE", "FROM -> TO");
+  std::printf("%-16s  %-10s  %-24s  %-5s  %s\n", "ID", "STATE", "CREATED", "DONE", "FROM -> TO");
   for (const auto& job : page["jobs"]) printJobLine(job);
   return kExitOk;
 }
@@ -144,6 +144,38 @@ int runCatalog(DaemonClient& client, const JobsArgs& args) {
   return kExitOk;
 }
 
+int runSchedulesList(DaemonClient& client, const JobsArgs& args) {
+  auto reply = fetch(client, "GET", "/v1/schedules", {200}, "list schedules");
+  if (!reply) return fail(reply.error());
+  if (args.json) return std::printf("%s\n", reply->body.c_str()), kExitOk;
+  const auto page = reply->json();
+  if (!page.contains("schedules") || page["schedules"].empty()) {
+    std::fprintf(stderr, "no schedules in the daemon's config\n");
+    return kExitOk;
+  }
+  std::printf("%-20s  %-22s  %-24s  %-24s  %-16s  %s\n", "NAME", "TRIGGER", "LAST RUN", "NEXT RUN", "LAST JOB",
+              "FROM -> TO");
+  for (const auto& sc : page["schedules"])
+    std::printf("%-20s  %-22s  %-24s  %-24s  %-16s  %s -> %s%s\n", text(sc, "name").c_str(),
+                text(sc, "trigger").c_str(), text(sc, "last_run").c_str(), text(sc, "next_run").c_str(),
+                text(sc, "last_job").c_str(), text(sc, "from_registry").c_str(), text(sc, "to_registry").c_str(),
+                sc.value("enabled", true) ? "" : "  (disabled)");
+  return kExitOk;
+}
+
+int runScheduleNow(DaemonClient& client, const JobsArgs& args) {
+  auto reply = fetch(client, "POST", "/v1/schedules/" + registry::urlEncode(args.schedule) + "/run", {202},
+                     "run schedule " + args.schedule);
+  if (!reply) return fail(reply.error());
+  const auto job = reply->json();
+  const std::string id = job.is_object() ? job.value("id", "") : "";
+  std::printf("%s\n", id.c_str());
+  if (!args.quiet)
+    std::fprintf(stderr, "schedule %s: job %s started; follow it with `autonomy registry jobs watch %s`\n",
+                 args.schedule.c_str(), id.c_str(), id.c_str());
+  return kExitOk;
+}
+
 }  // namespace
 
 void addDaemonFlags(CLI::App& cmd, DaemonFlags& flags) {
@@ -181,6 +213,15 @@ JobsCommands addJobsCommands(CLI::App& registry, JobsArgs& args) {
   c.cancel = withId(jobs->add_subcommand("cancel", "Cancel a queued or running job"));
   c.catalog = withId(jobs->add_subcommand("catalog", "A finished job's catalog.json (stdout, or --out DIR)"));
   c.catalog->add_option("--out", args.out, "write catalog.json and <repo>/seed.json here, as sync --out does");
+
+  auto* schedules = registry.add_subcommand("schedules", "Schedules at autonomy-syncd: list them, run one now");
+  schedules->require_subcommand(1);
+  c.schedulesList =
+      withDaemon(schedules->add_subcommand("list", "Each schedule's trigger, last and next run, last job"));
+  c.schedulesList->add_flag("--json", args.json, "print the daemon's JSON");
+  c.schedulesRun = withDaemon(
+      schedules->add_subcommand("run", "Start a schedule's job now (prints its id; `jobs watch` follows it)"));
+  c.schedulesRun->add_option("name", args.schedule, "the schedule's name in the daemon's config")->required();
   return c;
 }
 
@@ -190,7 +231,9 @@ int runJobsCommand(const JobsCommands& cmds, const JobsArgs& args) {
                                                 {cmds.show, runShow},
                                                 {cmds.watch, runWatch},
                                                 {cmds.cancel, runCancel},
-                                                {cmds.catalog, runCatalog}};
+                                                {cmds.catalog, runCatalog},
+                                                {cmds.schedulesList, runSchedulesList},
+                                                {cmds.schedulesRun, runScheduleNow}};
   for (const auto& [cmd, run] : table) {
     if (!cmd || !cmd->parsed()) continue;
     if (daemonUrlFrom(args.daemon).empty())

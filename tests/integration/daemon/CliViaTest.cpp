@@ -183,6 +183,38 @@ TEST_F(CliVia, ExitStatusAndErrorsMatchALocalRun) {
   EXPECT_NE(noDaemon.stderrText.find("AUTONOMY_SYNCD_URL"), std::string::npos) << noDaemon.describe();
 }
 
+TEST_F(CliVia, SchedulesListAndRunNow) {
+  pushSignedImage("robot-behavior", "v1", 21);
+  DaemonSettings settings;
+  settings.schedules = "  - name: reseed-b\n    every: 1h\n    from: \"" + a().host() + "\"\n    to: \"" + b().host() +
+                       "\"\n    repos: [robot-behavior:v1]\n    key: fleet\n";
+  writeConfig(settings);
+  startDaemon();
+  const std::map<std::string, std::string> env{{"AUTONOMY_SYNCD_URL", baseUrl()},
+                                               {"AUTONOMY_SYNCD_TOKEN_FILE", tokenFile()}};
+  auto list = autonomy({"registry", "schedules", "list"}, env);
+  ASSERT_EQ(list.exitCode, 0) << list.describe();
+  EXPECT_NE(list.stdoutText.find("reseed-b"), std::string::npos) << list.stdoutText;
+  EXPECT_NE(list.stdoutText.find(a().host() + " -> " + b().host()), std::string::npos) << list.stdoutText;
+
+  auto run = autonomy({"registry", "schedules", "run", "reseed-b"}, env);
+  ASSERT_EQ(run.exitCode, 0) << run.describe();
+  std::string id = run.stdoutText;
+  while (!id.empty() && std::isspace(static_cast<unsigned char>(id.back()))) id.pop_back();
+  ASSERT_EQ(id.size(), 16u) << run.describe();
+  auto watch = autonomy({"registry", "jobs", "watch", id}, env);
+  EXPECT_EQ(watch.exitCode, 0) << watch.describe();
+  auto listJson = autonomy({"registry", "schedules", "list", "--json"}, env);
+  ASSERT_EQ(listJson.exitCode, 0) << listJson.describe();
+  const auto schedules = json::parse(listJson.stdoutText, nullptr, false);
+  ASSERT_TRUE(schedules.is_object()) << listJson.stdoutText;
+  EXPECT_EQ(schedules["schedules"][0]["last_job"], id);
+
+  auto unknown = autonomy({"registry", "schedules", "run", "nosuch"}, env);
+  EXPECT_EQ(unknown.exitCode, 2) << unknown.describe();
+  EXPECT_NE(unknown.stderrText.find("nosuch"), std::string::npos) << unknown.describe();
+}
+
 TEST_F(CliVia, CtrlCCancelsTheJobAtTheDaemonAndExits130) {
   for (int i = 0; i < 3; ++i)
     pushSignedImage("big-" + std::to_string(i), "v1", 200 + static_cast<unsigned>(i), 96u << 20);
