@@ -13,12 +13,12 @@
 
 #include "engine/copy/CopyContext.hpp"
 #include "engine/copy/SeedRunner.hpp"
+#include "engine/registry/AsyncGate.hpp"
 #include "jobs/EngineSettings.hpp"
 #include "jobs/EventHub.hpp"
 #include "jobs/JobMetrics.hpp"
 #include "jobs/JobStore.hpp"
 #include "jobs/RepoLocks.hpp"
-#include "engine/registry/AsyncGate.hpp"
 
 namespace autonomy::jobs {
 
