@@ -198,3 +198,14 @@ machine_info() {
   echo "distro: $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min)"
 }
+
+# The issue's workload, unless the environment says otherwise: REPOS repos of a BASE_MIB shared
+# base + UNIQUE_LAYERS x UNIQUE_MIB unique layers, a PLATFORMS-platform index, a 25 ms one-way link.
+workload_defaults() {
+  REPOS=${REPOS:-20}
+  BASE_MIB=${BASE_MIB:-24}
+  UNIQUE_MIB=${UNIQUE_MIB:-4}
+  UNIQUE_LAYERS=${UNIQUE_LAYERS:-2}
+  PLATFORMS=${PLATFORMS:-2}
+  LINK_ONE_WAY_MS=${LINK_ONE_WAY_MS:-25}
+}

@@ -13,12 +13,7 @@ BENCH_BIN=$(cd "${1:-build/bin}" && pwd)
 # shellcheck source=bench/lib.sh
 . "$BENCH_DIR/lib.sh"
 
-REPOS=${REPOS:-20}
-BASE_MIB=${BASE_MIB:-24}
-UNIQUE_MIB=${UNIQUE_MIB:-4}
-UNIQUE_LAYERS=${UNIQUE_LAYERS:-2}
-PLATFORMS=${PLATFORMS:-2}
-LINK_ONE_WAY_MS=${LINK_ONE_WAY_MS:-25}
+workload_defaults
 read -r -a TOOL_LIST <<< "${TOOLS:-ours skopeo-sync skopeo-loop}"
 read -r -a OURS_FLAGS <<< "${OURS_FLAGS:-} -v"
 SKOPEO_FLAGS=(--debug)

@@ -54,7 +54,6 @@ class DaemonClient {
   // a snapshot of a finished job), the end of the stream, or SIGINT/SIGTERM (the first one;
   // a second exits the process with 130).
   Result<FollowEnd> follow(const std::string& jobId, const std::function<void(const SseEvent&)>& onEvent);
-  int interrupts() const { return interrupts_; }
   // From here on SIGINT/SIGTERM are counted (and reported by the next follow) instead of
   // killing the process: `sync --via` arms them before it submits, so a Ctrl-C that lands
   // while the job is being created still cancels it. follow() arms them too.

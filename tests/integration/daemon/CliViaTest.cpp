@@ -5,6 +5,7 @@
 
 #include "tests/integration/daemon/DaemonFixture.hpp"
 #include "tests/support/process/Ports.hpp"
+#include "tests/support/process/TextFiles.hpp"
 
 namespace autonomy::testing::daemonit {
 namespace {
@@ -28,11 +29,6 @@ class CliVia : public DaemonIntegration {
   std::vector<std::string> syncVia(const std::string& repos, const std::filesystem::path& out) {
     return {"registry", "sync",          "--via",    baseUrl(), "--token-file", tokenFile(), "--from-registry",
             a().host(), "--to-registry", b().host(), "--repos", repos,          "--out",     out.string()};
-  }
-
-  static std::string readText(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
 
   static json readJson(const std::filesystem::path& p) {
@@ -237,12 +233,12 @@ TEST_F(CliVia, CtrlCCancelsTheJobAtTheDaemonAndExits130) {
   ASSERT_FALSE(id.empty()) << "the CLI's job never ran\n" << daemonLog();
   // Once the CLI says it follows the job (its Ctrl-C handling is armed before it submits).
   const auto followDeadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (readText(work() / "cli.log").find("job " + id + " at") == std::string::npos &&
+  while (readTextFile(work() / "cli.log").find("job " + id + " at") == std::string::npos &&
          std::chrono::steady_clock::now() < followDeadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_TRUE(cli.sendSignal(SIGINT));
   const auto status = cli.waitFor(std::chrono::seconds(30));
-  const std::string log = readText(work() / "cli.log");
+  const std::string log = readTextFile(work() / "cli.log");
   ASSERT_TRUE(status.has_value()) << "the CLI did not stop\n" << log;
   EXPECT_EQ(*status, 130) << log;
   EXPECT_NE(log.find("interrupt: cancelling job " + id), std::string::npos) << log;

@@ -1,4 +1,5 @@
 #include "tests/integration/daemon/DaemonFixture.hpp"
+#include "tests/support/process/TextFiles.hpp"
 
 #include <csignal>
 #include <fstream>
@@ -13,13 +14,6 @@
 namespace autonomy::testing::daemonit {
 
 namespace {
-
-std::string readAll(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string randomToken() {
   std::random_device rd;
@@ -168,7 +162,7 @@ std::string DaemonIntegration::daemonLog() const {
   std::string all;
   for (int i = 1; i <= starts_; ++i) {
     all += "--- start " + std::to_string(i) + " ---\n";
-    all += readAll(work() / ("daemon-" + std::to_string(i) + ".log"));
+    all += readTextFile(work() / ("daemon-" + std::to_string(i) + ".log"));
   }
   return all;
 }

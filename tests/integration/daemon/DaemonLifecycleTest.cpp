@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "tests/integration/daemon/DaemonFixture.hpp"
+#include "tests/support/process/TextFiles.hpp"
 
 namespace autonomy::testing::daemonit {
 namespace {
@@ -16,12 +17,6 @@ class DaemonLifecycle : public DaemonIntegration {
     DaemonSettings s;
     s.repos = 1;
     return s;
-  }
-  std::string readFile(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
   }
 };
 
@@ -37,7 +32,7 @@ TEST_F(DaemonLifecycle, KillNineMidJobThenRestartFinishesWithoutRedoingDoneRepos
   const auto mid = waitJob(
       id, [](const json& j) { return j["repos"][0]["state"] == "copied" && j["repos"][1]["state"] == "running"; });
   ASSERT_EQ(mid["repos"][0]["state"], "copied");
-  const auto firstSeed = readFile(stateDir() / "jobs" / id / "fleet" / "r0" / "seed.json");
+  const auto firstSeed = readTextFile(stateDir() / "jobs" / id / "fleet" / "r0" / "seed.json");
   killDaemon();
   EXPECT_EQ(daemon().exitStatus(), -SIGKILL);
   // Whatever B shows right after the crash is complete.
@@ -48,7 +43,7 @@ TEST_F(DaemonLifecycle, KillNineMidJobThenRestartFinishesWithoutRedoingDoneRepos
   ASSERT_EQ(done["state"], "succeeded") << done.dump(2);
   for (const auto& repo : done["repos"]) EXPECT_TRUE(repo["state"] == "copied" || repo["state"] == "up-to-date");
   EXPECT_EQ(done["repos"][0]["state"], "copied");
-  EXPECT_EQ(readFile(stateDir() / "jobs" / id / "fleet" / "r0" / "seed.json"), firstSeed) << "r0 was not redone";
+  EXPECT_EQ(readTextFile(stateDir() / "jobs" / id / "fleet" / "r0" / "seed.json"), firstSeed) << "r0 was not redone";
   EXPECT_EQ(manifestPutsAtB("fleet/r0", "v1"), 1u) << "r0's tag was pushed once";
   for (const auto& repo : repos) {
     EXPECT_TRUE(b().hasTag(repo, "v1")) << repo;

@@ -1,4 +1,5 @@
 #include "tests/integration/sync/SyncFixture.hpp"
+#include "tests/support/process/TextFiles.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -15,17 +16,6 @@
 namespace autonomy::testing::syncit {
 
 namespace {
-
-std::string readText(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 std::filesystem::path v2Root(const RegistryProcess& reg) { return reg.storageDir() / "docker" / "registry" / "v2"; }
 
@@ -172,7 +162,7 @@ std::filesystem::path SyncFixture::writeAuthFile(const std::string& name,
 
 nlohmann::json SyncFixture::readJson(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) throw std::runtime_error("no file " + path.string());
-  return nlohmann::json::parse(readText(path));
+  return nlohmann::json::parse(readTextFileOrThrow(path));
 }
 
 nlohmann::json SyncFixture::seedJson(const CliRun& run, const std::string& repo) {
@@ -200,7 +190,7 @@ std::string SyncFixture::tagDigest(const RegistryProcess& reg, const std::string
   const auto link = v2Root(reg) / "repositories" / repo / "_manifests" / "tags" / tag / "current" / "link";
   std::error_code ec;
   if (!std::filesystem::is_regular_file(link, ec)) return "";
-  return trim(readText(link));
+  return trimTrailing(readTextFileOrThrow(link));
 }
 
 bool SyncFixture::hasBlob(const RegistryProcess& reg, const std::string& digest) {
@@ -209,7 +199,7 @@ bool SyncFixture::hasBlob(const RegistryProcess& reg, const std::string& digest)
 }
 
 std::string SyncFixture::blobBytes(const RegistryProcess& reg, const std::string& digest) {
-  return readText(reg.blobDataPath(digest));
+  return readTextFileOrThrow(reg.blobDataPath(digest));
 }
 
 bool SyncFixture::repoHasLayerLink(const RegistryProcess& reg, const std::string& repo, const std::string& digest) {

@@ -1,4 +1,5 @@
 #include "tests/integration/verify/VerifyFixture.hpp"
+#include "tests/support/process/TextFiles.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -15,17 +16,6 @@
 namespace autonomy::testing::verifyit {
 
 namespace {
-
-std::string readText(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 void must(const Status& st, const std::string& what) {
   if (!st) throw std::runtime_error(what + ": " + st.error().message);
@@ -156,21 +146,21 @@ nlohmann::json VerifyIntegration::seedJson(const CliRun& run, const std::string&
   const auto path = run.out / repo / "seed.json";
   if (!std::filesystem::exists(path))
     throw std::runtime_error("no seed.json at " + path.string() + "; " + run.describe());
-  return nlohmann::json::parse(readText(path));
+  return nlohmann::json::parse(readTextFileOrThrow(path));
 }
 
 nlohmann::json VerifyIntegration::catalogJson(const CliRun& run) {
   const auto path = run.out / "catalog.json";
   if (!std::filesystem::exists(path))
     throw std::runtime_error("no catalog.json at " + path.string() + "; " + run.describe());
-  return nlohmann::json::parse(readText(path));
+  return nlohmann::json::parse(readTextFileOrThrow(path));
 }
 
 std::string VerifyIntegration::tagDigest(const RegistryProcess& reg, const std::string& repo, const std::string& tag) {
   const auto link = v2Root(reg) / "repositories" / repo / "_manifests" / "tags" / tag / "current" / "link";
   std::error_code ec;
   if (!std::filesystem::is_regular_file(link, ec)) return "";
-  return trim(readText(link));
+  return trimTrailing(readTextFileOrThrow(link));
 }
 
 bool VerifyIntegration::hasBlob(const RegistryProcess& reg, const oci::Digest& digest) {

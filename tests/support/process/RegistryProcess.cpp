@@ -1,4 +1,5 @@
 #include "tests/support/process/RegistryProcess.hpp"
+#include "tests/support/process/TextFiles.hpp"
 
 #include <algorithm>
 #include <array>
@@ -38,18 +39,6 @@ std::string randomHex(std::size_t bytes) {
     out += kHex[byte & 0xf];
   }
   return out;
-}
-
-std::string readFile(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-std::string trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-  return text;
 }
 
 std::string_view bareHex(std::string_view digest) {
@@ -100,7 +89,7 @@ void RegistryProcess::writeHtpasswd() const {
       throw std::runtime_error("RegistryProcess: htpasswd -Bbn " + user.name + ": " + result.describe() +
                                " (install apache2-utils)");
     }
-    content += trim(result.stdoutText) + "\n";
+    content += trimTrailing(result.stdoutText) + "\n";
   }
   pki::writeFile(dir_.path() / "htpasswd", content, 0600);
 }
@@ -182,7 +171,7 @@ void RegistryProcess::restart() {
   }
 }
 
-std::string RegistryProcess::logText() const { return readFile(logPath()); }
+std::string RegistryProcess::logText() const { return readTextFile(logPath()); }
 
 std::filesystem::path RegistryProcess::blobDataPath(std::string_view digest) const {
   std::string hex(bareHex(digest));
@@ -214,7 +203,7 @@ std::vector<std::string> RegistryProcess::manifestLinks(std::string_view repo) c
   for (const auto& hex : sortedChildren(revisions)) {
     std::error_code ec;
     std::filesystem::path link = revisions / hex / "link";
-    if (std::filesystem::is_regular_file(link, ec)) out.push_back(trim(readFile(link)));
+    if (std::filesystem::is_regular_file(link, ec)) out.push_back(trimTrailing(readTextFile(link)));
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "tests/unit/linkem/ProxyUnderTest.hpp"
 #include "tests/unit/linkem/TestClient.hpp"
 #include "tests/unit/linkem/TestServer.hpp"
 #include "tools/linkem/LinkProxyThread.hpp"
@@ -11,22 +12,6 @@ using namespace autonomy::linkem;
 using namespace autonomy::linkem::testing;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-LinkOptions towards(const TestServer& server) {
-  LinkOptions o;
-  o.upstreamPort = server.port();
-  return o;
-}
-
-std::uint16_t startOrFail(LinkProxyThread& proxy) {
-  auto port = proxy.start();
-  EXPECT_TRUE(port) << (port ? "" : port.error().message);
-  return port ? *port : 0;
-}
-
-}  // namespace
 
 TEST(LinkFaults, DropAfterResetsBothSidesAndLaterConnectionsPass) {
   constexpr std::size_t kDropAfter = 100'000;

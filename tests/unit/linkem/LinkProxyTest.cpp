@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "tests/unit/linkem/ProxyUnderTest.hpp"
 #include "tests/unit/linkem/TestClient.hpp"
 #include "tests/unit/linkem/TestServer.hpp"
 #include "tools/linkem/LinkProxyThread.hpp"
@@ -13,18 +14,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-LinkOptions towards(const TestServer& server) {
-  LinkOptions o;
-  o.upstreamPort = server.port();
-  return o;
-}
-
-std::uint16_t startOrFail(LinkProxyThread& proxy) {
-  auto port = proxy.start();
-  EXPECT_TRUE(port) << (port ? "" : port.error().message);
-  return port ? *port : 0;
-}
 
 template <typename Predicate>
 bool eventually(Predicate predicate, std::chrono::milliseconds timeout = 2s) {
