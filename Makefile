@@ -13,7 +13,11 @@ DEB_PACKAGES := build-essential cmake pkg-config ccache git \
   libboost1.81-all-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev \
   libcli11-dev libsqlite3-dev libsystemd-dev libgtest-dev libgmock-dev \
   docker-registry skopeo apache2-utils openssl curl ca-certificates \
-  zlib1g-dev dpkg-dev fakeroot systemd wrk time procps bc python3
+  zlib1g-dev dpkg-dev fakeroot systemd wrk time procps bc python3 nodejs
+
+# The tests' independent producer of cosign 3 signature bundles (sigstore-js), from the npm
+# registry into a git-ignored folder; reinstalled when its lockfile changes.
+SIGSTORE_JS := tests/support/sigstore-js
 
 .PHONY: all deps build test unit integration demo bench bench-quick bench-daemon deb clean format
 
@@ -29,6 +33,10 @@ deps:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "make deps: all packages present"; fi
+	@if [ ! $(SIGSTORE_JS)/node_modules/.package-lock.json -nt $(SIGSTORE_JS)/package-lock.json ]; then \
+	  echo "make deps: npm ci in $(SIGSTORE_JS)"; \
+	  npm ci --prefix $(SIGSTORE_JS) --no-audit --no-fund --loglevel=error; \
+	fi
 
 $(BUILD_DIR)/CMakeCache.txt:
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DAUTONOMY_WERROR=$(WERROR) $(CMAKE_FLAGS)

@@ -47,7 +47,7 @@ int runSyncVia(const SyncArgs& args, const std::vector<copy::RepoPlan>& plans) {
     for (const auto& f : args.localOnlyFlags) flags += (flags.empty() ? "" : ", ") + f;
     return usageError(flags +
                       ": not with --via; the daemon connects to registries with the settings in its own "
-                      "config (registries:, concurrency: in syncd.yaml)"),
+                      "config (registries:, concurrency:, rekor_keys: in syncd.yaml)"),
            kExitUsage;
   }
   auto body = jobBody(args, plans);

@@ -15,9 +15,11 @@ namespace autonomy::cli {
 void usageError(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
 
 // Fail-closed: a run verifies with a key, or the operator said out loud that it must not.
-Result<std::shared_ptr<const verify::PublicKey>> loadVerification(const VerifyFlags& v) {
+Result<std::shared_ptr<const verify::TrustPolicy>> loadVerification(const VerifyFlags& v) {
   if (!v.pubKey.empty() && v.skipVerify)
     return makeError(ErrorCode::kUsage, "--pub-key and --skip-verify contradict each other; pass one");
+  if (!v.rekorKeys.empty() && v.skipVerify)
+    return makeError(ErrorCode::kUsage, "--rekor-pub-key and --skip-verify contradict each other; pass one");
   if (v.pubKey.empty() && !v.skipVerify)
     return makeError(ErrorCode::kUsage,
                      "refusing to copy unverified images: pass --pub-key <cosign.pub> to verify every repo "
@@ -26,11 +28,17 @@ Result<std::shared_ptr<const verify::PublicKey>> loadVerification(const VerifyFl
     std::fprintf(stderr,
                  "WARNING: --skip-verify: signatures are NOT checked; unsigned or tampered images will be copied. "
                  "Never use this on a fleet.\n");
-    return std::shared_ptr<const verify::PublicKey>();
+    return std::shared_ptr<const verify::TrustPolicy>();
   }
   auto key = verify::PublicKey::fromFile(v.pubKey);
   if (!key) return key.error();
-  return std::shared_ptr<const verify::PublicKey>(std::make_shared<verify::PublicKey>(std::move(*key)));
+  auto trust = std::make_shared<verify::TrustPolicy>(verify::TrustPolicy{std::move(*key), {}});
+  for (const auto& path : v.rekorKeys) {
+    auto rekor = verify::PublicKey::fromFile(path, "--rekor-pub-key");
+    if (!rekor) return rekor.error();
+    trust->rekorKeys.push_back(std::move(*rekor));
+  }
+  return std::shared_ptr<const verify::TrustPolicy>(std::move(trust));
 }
 
 namespace {
@@ -70,6 +78,9 @@ void addRegistryFlags(CLI::App& cmd, RegistryFlags& f) {
 
 void addVerifyFlags(CLI::App& cmd, VerifyFlags& v) {
   cmd.add_option("--pub-key", v.pubKey, "cosign public key (SPKI PEM) verifying every synced repo");
+  cmd.add_option("--rekor-pub-key", v.rekorKeys,
+                 "Rekor (transparency log) public key; makes a log entry it signed mandatory for every accepted "
+                 "signature, checked offline (repeatable)");
   cmd.add_flag("--skip-verify", v.skipVerify, "bypass verification for all repos (fail-open; dev only)");
   cmd.add_flag("--copy-policy", v.copyPolicy, "also replicate each repo's lock/policy sidecars");
 }
@@ -131,7 +142,7 @@ int runSync(const SyncArgs& args) {
   std::optional<Error> writeError;
   copy::RunOptions opts;
   opts.repos = plans;
-  opts.key = *key;
+  opts.trust = *key;
   opts.copyPolicy = args.verify.copyPolicy;
   opts.keepGoing = args.keepGoing;
   opts.repoConcurrency = args.concurrency;
@@ -187,7 +198,7 @@ int runSeed(const SeedArgs& args) {
   (*session)->context().progress = &progress;
   copy::RunOptions opts;
   opts.repos = {{from->ref, to->ref}};
-  opts.key = *key;
+  opts.trust = *key;
   opts.copyPolicy = args.verify.copyPolicy;
   auto records = (*session)->run(copy::runRepos(&(*session)->context(), std::move(opts)));
   for (const auto& r : records) {

@@ -13,6 +13,7 @@ namespace autonomy::cli {
 
 struct VerifyFlags {
   std::string pubKey;
+  std::vector<std::string> rekorKeys;  // --rekor-pub-key (repeatable)
   bool skipVerify = false;
   bool copyPolicy = false;
 };
@@ -55,8 +56,9 @@ int runSync(const SyncArgs& args);
 // --repos checked and turned into per-repo plans (usage errors name the entry).
 Result<std::vector<copy::RepoPlan>> planRepos(const SyncArgs& args);
 void usageError(const std::string& message);
-// Fail-closed: the key from --pub-key, or null with --skip-verify (which prints a warning).
-Result<std::shared_ptr<const verify::PublicKey>> loadVerification(const VerifyFlags& v);
+// Fail-closed: the key from --pub-key (and any --rekor-pub-key), or null with --skip-verify
+// (which prints a warning).
+Result<std::shared_ptr<const verify::TrustPolicy>> loadVerification(const VerifyFlags& v);
 int runSeed(const SeedArgs& args);
 int runSeedCatalog(const SeedCatalogArgs& args);
 

@@ -126,8 +126,9 @@ int main(int argc, char** argv) {
   configureLogging(verbose, quiet);
   sync.quiet = seed.quiet = jobs.quiet = quiet;
   // Engine settings that belong to the daemon's config when the run is handed over (--via).
-  for (const char* name : {"--concurrency", "--check-concurrency", "--allow-insecure-registry", "--authfile",
-                           "--certs-dir", "--max-connections", "--blob-concurrency", "--stall-timeout"})
+  for (const char* name :
+       {"--concurrency", "--check-concurrency", "--allow-insecure-registry", "--authfile", "--certs-dir",
+        "--max-connections", "--blob-concurrency", "--stall-timeout", "--rekor-pub-key"})
     if (syncCmd->count(name) > 0) sync.localOnlyFlags.emplace_back(name);
   try {
     if (syncCmd->parsed()) return runSync(sync);

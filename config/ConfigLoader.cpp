@@ -73,9 +73,9 @@ class Loader {
   // Sections are read in dependency order, not file order: schedules check key names and
   // take defaults, registries take the connection limit.
   void readTop(const Located& root) {
-    const auto entries = reader_.mapping(
-        root, "",
-        {"listen", "state_dir", "api", "concurrency", "registries", "keys", "defaults", "jobs", "log", "schedules"});
+    const auto entries = reader_.mapping(root, "",
+                                         {"listen", "state_dir", "api", "concurrency", "registries", "keys",
+                                          "rekor_keys", "defaults", "jobs", "log", "schedules"});
     if (!entries) return;
     const auto section = [&](std::string_view key, void (Loader::*read)(const Entry&)) {
       if (const Entry* e = findEntry(*entries, key)) (this->*read)(*e);
@@ -86,6 +86,7 @@ class Loader {
     section("concurrency", &Loader::readConcurrency);
     section("registries", &Loader::readRegistries);
     section("keys", &Loader::readKeys);
+    section("rekor_keys", &Loader::readRekorKeys);
     section("defaults", &Loader::readDefaults);
     section("jobs", &Loader::readJobs);
     section("log", &Loader::readLog);
@@ -203,17 +204,21 @@ class Loader {
     return reader_.errorCount() == errorsBefore;
   }
 
-  void readKeys(const Entry& e) {
-    const auto names = reader_.mapping(e.value, "keys", {});
+  void readKeys(const Entry& e) { readKeyFiles(e, "keys", config_.keys); }
+  void readRekorKeys(const Entry& e) { readKeyFiles(e, "rekor_keys", config_.rekorKeys); }
+
+  // name -> PEM public key file, as `keys:` and `rekor_keys:` are written.
+  void readKeyFiles(const Entry& e, const char* section, std::map<std::string, std::filesystem::path>& out) {
+    const auto names = reader_.mapping(e.value, section, {});
     if (!names) return;
     for (const Entry& name : *names) {
-      const std::string path = childPath("keys", name.key);
+      const std::string path = childPath(section, name.key);
       if (!detail::isValidName(name.key)) {
         reader_.error(name.keyLine, path,
                       inQuotes(name.key) + " is not a valid key name: " + std::string(detail::kNameRule));
         continue;
       }
-      if (auto p = file(name.value, path, false)) config_.keys.emplace(name.key, std::move(*p));
+      if (auto p = file(name.value, path, false)) out.emplace(name.key, std::move(*p));
     }
   }
 

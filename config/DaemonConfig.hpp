@@ -129,6 +129,8 @@ struct DaemonConfig {
   ConcurrencyConfig concurrency;
   std::map<std::string, RegistryConfig> registries;   // by host as written
   std::map<std::string, std::filesystem::path> keys;  // key name -> PEM public key file
+  // Rekor public keys; when any is set, every verified job needs a log entry one of them signed.
+  std::map<std::string, std::filesystem::path> rekorKeys;
   Defaults defaults;
   JobsConfig jobs;
   LogConfig log;

@@ -176,6 +176,7 @@ void Daemon::reload() {
   merged.schedules = loaded->schedules;
   merged.registries = loaded->registries;
   merged.keys = loaded->keys;
+  merged.rekorKeys = loaded->rekorKeys;
   merged.defaults = loaded->defaults;
   merged.log = loaded->log;
   auto settings = jobs::EngineSettings::create(merged, merged.stateDir / "certs.d");

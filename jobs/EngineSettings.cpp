@@ -17,6 +17,11 @@ Result<std::shared_ptr<const EngineSettings>> EngineSettings::create(config::Dae
     if (!key) return makeError(ErrorCode::kConfig, "keys." + name + ": " + key.error().message);
     s->keys_.emplace(name, std::make_shared<const verify::PublicKey>(std::move(*key)));
   }
+  for (const auto& [name, path] : config.rekorKeys) {
+    auto key = verify::PublicKey::fromFile(path, "rekor_keys." + name);
+    if (!key) return makeError(ErrorCode::kConfig, key.error().message);
+    s->rekorKeys_.push_back(std::move(*key));
+  }
   s->config_ = std::move(config);
   s->certsLinkDir_ = std::move(certsLinkDir);
   return std::shared_ptr<const EngineSettings>(std::move(s));
@@ -25,6 +30,10 @@ Result<std::shared_ptr<const EngineSettings>> EngineSettings::create(config::Dae
 std::shared_ptr<const verify::PublicKey> EngineSettings::key(const std::string& name) const {
   auto it = keys_.find(name);
   return it == keys_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const verify::TrustPolicy> EngineSettings::trustFor(const verify::PublicKey& key) const {
+  return std::make_shared<const verify::TrustPolicy>(verify::TrustPolicy{key, rekorKeys_});
 }
 
 std::vector<std::string> EngineSettings::keyNames() const {

@@ -12,6 +12,7 @@
 #include "engine/registry/ConnectionPool.hpp"
 #include "engine/registry/RegistryClient.hpp"
 #include "engine/verify/PublicKey.hpp"
+#include "engine/verify/TrustPolicy.hpp"
 
 namespace autonomy::jobs {
 
@@ -34,6 +35,8 @@ class EngineSettings {
   bool hasKey(const std::string& name) const { return keys_.count(name) > 0; }
   std::shared_ptr<const verify::PublicKey> key(const std::string& name) const;
   std::vector<std::string> keyNames() const;
+  // What a job verifying with `key` trusts: that key and every configured Rekor key.
+  std::shared_ptr<const verify::TrustPolicy> trustFor(const verify::PublicKey& key) const;
 
  private:
   EngineSettings() = default;
@@ -42,6 +45,7 @@ class EngineSettings {
   config::DaemonConfig config_;
   std::filesystem::path certsLinkDir_;
   std::map<std::string, std::shared_ptr<const verify::PublicKey>> keys_;
+  std::vector<verify::PublicKey> rekorKeys_;
 };
 
 }  // namespace autonomy::jobs

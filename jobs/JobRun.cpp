@@ -39,14 +39,15 @@ Status JobRun::prepare() {
   const auto& spec = record_.spec;
   const auto& settings = *env_.settings;
   if (!spec.keyName.empty()) {
-    key_ = settings.key(spec.keyName);
-    if (!key_)
+    const auto key = settings.key(spec.keyName);
+    if (!key)
       return makeError(ErrorCode::kConfig, "key: no key named \"" + spec.keyName +
                                                "\" in the daemon's config (was it removed by a reload?)");
+    trust_ = settings.trustFor(*key);
   } else if (!spec.pubKeyPem.empty()) {
     auto key = verify::PublicKey::fromPem(spec.pubKeyPem, "pub_key_pem");
     if (!key) return key.error();
-    key_ = std::make_shared<const verify::PublicKey>(std::move(*key));
+    trust_ = settings.trustFor(*key);
   } else if (!spec.skipVerify) {
     return makeError(ErrorCode::kUsage, "refusing to copy unverified images: the job names no key");
   }
@@ -162,7 +163,7 @@ boost::asio::awaitable<void> JobRun::runRepo(std::size_t index) {
   copy::SeedRequest request;
   request.source = record_.repos[index].ref;
   request.dest = record_.repos[index].ref;
-  request.key = key_;
+  request.trust = trust_;
   request.copyPolicy = record_.spec.copyPolicy;
   registry::Task<catalog::SeedRecord> seeding =
       env_.seed ? env_.seed(&ctx_, std::move(request)) : copy::runSeed(&ctx_, std::move(request));

@@ -87,7 +87,7 @@ class JobRun : public copy::ProgressSink {
   bool userCancelled_ = false;
   bool interrupted_ = false;
   CancelTokenPtr cancel_ = std::make_shared<CancelToken>();
-  std::shared_ptr<const verify::PublicKey> key_;
+  std::shared_ptr<const verify::TrustPolicy> trust_;
   std::unique_ptr<registry::RegistryClient> source_;
   std::unique_ptr<registry::RegistryClient> dest_;
   std::unique_ptr<copy::BlobLedger> ledger_;

@@ -37,9 +37,10 @@ echo "== starting edge registries A=$A and B=$B"
 start_registry edge-a "$PA"
 start_registry edge-b "$PB"
 
-echo "== pushing a signed sample image set into A with skopeo (3 repos sharing a base layer + a 2-platform index)"
+echo "== pushing a signed sample image set into A with skopeo (3 repos sharing a base layer + a 2-platform index;"
+echo "   signed alternately as cosign 2 does (.sig tag) and as cosign 3 does (Sigstore bundle referrer))"
 "$BIN/imagegen" --registry "$A" --layout "$WORK/layout" --repos 3 --prefix fleet/ --base-mib 8 --unique-mib 1 \
-  --sign-pub-out "$WORK/cosign.pub" --sidecars fleet/app-0
+  --sign-pub-out "$WORK/cosign.pub" --sign-format mixed --sidecars fleet/app-0
 
 REPOS=fleet/app-0:v1,fleet/app-1:v1,fleet/app-2:v1,fleet/multi-arch:v1
 echo
@@ -95,7 +96,8 @@ c = json.load(open(sys.argv[1]))
 print(json.dumps({k: c[k] for k in ("from", "to", "result", "counts", "bytes_sent")}, indent=2))
 for r in c["repos"]:
     v = r["verification"]
-    print(f'  {r["repo"]:22} {r["status"]:11} {r["digest"][:19]}  key {v["key_fingerprint"][:19] if isinstance(v, dict) else v}  sidecars {[s["kind"]+":"+s["status"] for s in r["sidecars"]]}')
+    how = f'{v["format"]:15} key {v["key_fingerprint"][:19]}' if isinstance(v, dict) else v
+    print(f'  {r["repo"]:22} {r["status"]:11} {r["digest"][:19]}  {how}  sidecars {[s["kind"]+":"+s["status"] for s in r["sidecars"]]}')
 PY
 echo
 echo "demo done: registries stopped, $WORK removed"

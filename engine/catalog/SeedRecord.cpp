@@ -38,10 +38,19 @@ json toJson(const SeedRecord& r) {
   if (r.verification.skipped) {
     j["verification"] = "skipped";
   } else {
-    j["verification"] = {
-        {"key_fingerprint", r.verification.keyFingerprint},       {"key_type", r.verification.keyType},
-        {"signature_digest", r.verification.signatureDigest},     {"identity", r.verification.identity},
-        {"signatures_checked", r.verification.signaturesChecked}, {"rekor_bundle", r.verification.rekorBundle}};
+    const auto& v = r.verification;
+    auto orNull = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+    j["verification"] = {{"key_fingerprint", v.keyFingerprint},
+                         {"key_type", v.keyType},
+                         {"format", orNull(v.format)},
+                         {"signature_digest", v.signatureDigest},
+                         {"identity", v.identity},
+                         {"predicate_type", orNull(v.predicateType)},
+                         {"signatures_checked", v.signaturesChecked},
+                         {"rekor_bundle", v.rekorBundle},
+                         {"tlog_entries", v.tlogEntries},
+                         {"timestamps", v.timestamps},
+                         {"tlog_verified", v.tlogVerified}};
   }
   j["blobs"] = {{"copied", r.blobsCopied}, {"mounted", r.blobsMounted}, {"present", r.blobsPresent}};
   j["bytes_sent"] = r.bytesSent;
@@ -92,6 +101,15 @@ Result<SeedRecord> seedRecordFromJson(const json& j, const std::string& origin) 
       r.verification.identity = v.value("identity", "");
       r.verification.signaturesChecked = v.value("signatures_checked", std::size_t{0});
       r.verification.rekorBundle = v.value("rekor_bundle", false);
+      auto stringOrEmpty = [&v](const char* key) {
+        const auto it = v.find(key);
+        return it != v.end() && it->is_string() ? it->get<std::string>() : std::string();
+      };
+      r.verification.format = stringOrEmpty("format");
+      r.verification.predicateType = stringOrEmpty("predicate_type");
+      r.verification.tlogEntries = v.value("tlog_entries", false);
+      r.verification.timestamps = v.value("timestamps", false);
+      r.verification.tlogVerified = v.value("tlog_verified", false);
     }
     if (j.contains("blobs")) {
       r.blobsCopied = j["blobs"].value("copied", std::uint64_t{0});

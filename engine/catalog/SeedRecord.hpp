@@ -18,14 +18,22 @@ inline constexpr const char* kStatusFailed = "failed";
 inline constexpr const char* kStatusNotAttempted = "not-attempted";
 inline constexpr const char* kStatusCancelled = "cancelled";
 
+inline constexpr const char* kFormatSimpleSigning = "simple-signing";    // legacy cosign .sig tag
+inline constexpr const char* kFormatSigstoreBundle = "sigstore-bundle";  // cosign 3: bundle referrer
+
 struct Verification {
   bool skipped = true;
   std::string keyFingerprint;   // sha256:<hex of DER SPKI>
   std::string keyType;          // "ECDSA P-256"
-  std::string signatureDigest;  // digest of the .sig manifest
-  std::string identity;         // critical.identity.docker-reference
+  std::string format;           // kFormat*, of the accepted signature; empty if none was accepted
+  std::string signatureDigest;  // the accepted signature's manifest: the .sig manifest or the bundle referrer
+  std::string identity;         // critical.identity.docker-reference (simple-signing)
+  std::string predicateType;    // the statement's predicateType (sigstore-bundle)
   std::size_t signaturesChecked = 0;
-  bool rekorBundle = false;
+  bool rekorBundle = false;   // a dev.sigstore.cosign/bundle annotation (simple-signing)
+  bool tlogEntries = false;   // the accepted signature carries transparency-log entries
+  bool timestamps = false;    // ... RFC 3161 timestamps (recorded, not checked)
+  bool tlogVerified = false;  // a log entry was checked against --rekor-pub-key
 };
 
 struct AttachmentRecord {

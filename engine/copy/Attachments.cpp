@@ -2,6 +2,7 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "engine/copy/TreeCopier.hpp"
 #include "engine/oci/MediaTypes.hpp"
@@ -22,44 +23,41 @@ Task<Result<std::optional<oci::Digest>>> digestAtSource(CopyContext* ctx, std::s
 }
 }  // namespace
 
-namespace {
-Task<Result<std::optional<oci::Digest>>> knownOrAtSource(CopyContext* ctx, std::string repo, std::string tag,
-                                                         std::optional<oci::Digest> known) {
-  if (known) co_return known;
-  co_return co_await digestAtSource(ctx, repo, tag);
-}
-}  // namespace
-
-Task<Result<AttachmentSet>> discoverAttachments(CopyContext* ctx, std::string repo, oci::Digest digest,
-                                                std::optional<oci::Digest> knownSig) {
+Task<Result<std::vector<Attachment>>> discoverAttachmentTags(CopyContext* ctx, std::string repo, oci::Digest digest) {
   using namespace boost::asio::experimental::awaitable_operators;
-  // Every lookup at once: on a far link this is one round trip instead of five.
-  const std::string sigTag = digest.attachmentTag(".sig");
   const std::string attTag = digest.attachmentTag(".att");
   const std::string sbomTag = digest.attachmentTag(".sbom");
-  const std::string fallbackTag = digest.attachmentTag();
-  auto [sig, att, sbom, referrers, fallback] =
-      co_await (knownOrAtSource(ctx, repo, sigTag, knownSig) && digestAtSource(ctx, repo, attTag) &&
-                digestAtSource(ctx, repo, sbomTag) && ctx->source->getReferrers(repo, digest, ctx->cancel) &&
-                digestAtSource(ctx, repo, fallbackTag));
-  AttachmentSet set;
-  const std::pair<const char*, Result<std::optional<oci::Digest>>*> cosign[] = {
-      {"sig", &sig}, {"att", &att}, {"sbom", &sbom}};
+  auto [att, sbom] = co_await (digestAtSource(ctx, repo, attTag) && digestAtSource(ctx, repo, sbomTag));
+  std::vector<Attachment> out;
+  const std::pair<const char*, Result<std::optional<oci::Digest>>*> cosign[] = {{"att", &att}, {"sbom", &sbom}};
   for (const auto& [kind, found] : cosign) {
     if (!*found) co_return found->error();
-    if (**found) set.items.push_back({kind, digest.attachmentTag(std::string(".") + kind), ***found, false});
+    if (**found) out.push_back({kind, digest.attachmentTag(std::string(".") + kind), ***found, false});
   }
-  if (!referrers) co_return referrers.error();
-  if (*referrers) {
+  co_return out;
+}
+
+Result<AttachmentSet> attachmentSet(const oci::Digest& digest, const SignatureSources& sources,
+                                    std::vector<Attachment> tags, const std::string& where) {
+  AttachmentSet set;
+  if (sources.sig) set.items.push_back({"sig", digest.attachmentTag(".sig"), sources.sig->info.digest, false});
+  for (auto& t : tags) set.items.push_back(std::move(t));
+  if (sources.referrersFromApi && sources.referrers) {
     set.referrersFromApi = true;
-    auto index = oci::parseManifest(**referrers, oci::media::kOciIndex);
-    if (!index) co_return index.error().context("referrers of " + repo + "@" + digest.shortStr());
-    for (const auto& m : index->manifests) set.items.push_back({"referrer", m.digest.str(), m.digest, false});
-  } else {
-    if (!fallback) co_return fallback.error();
-    if (*fallback) set.items.push_back({"referrers-tag", fallbackTag, **fallback, false});
+    auto index = oci::parseManifest(*sources.referrers, oci::media::kOciIndex);
+    if (!index) return index.error().context("referrers of " + where + "@" + digest.shortStr());
+    std::set<oci::Digest> seen;
+    for (const auto& m : index->manifests) {
+      if (!seen.insert(m.digest).second) continue;
+      Attachment referrer("referrer", m.digest.str(), m.digest);
+      referrer.artifactType = m.artifactType;
+      referrer.annotations = m.annotations;
+      set.items.push_back(std::move(referrer));
+    }
+  } else if (sources.fallbackTag) {
+    set.items.push_back({"referrers-tag", digest.attachmentTag(), *sources.fallbackTag, false});
   }
-  co_return set;
+  return set;
 }
 
 Task<Result<std::vector<Attachment>>> discoverSidecars(CopyContext* ctx, std::string repo,
@@ -117,6 +115,13 @@ Task<Status> copyAttachment(CopyContext* ctx, std::string srcRepo, std::string d
   co_return Status{};
 }
 
+nlohmann::json fallbackIndexEntry(const Attachment& referrer, const std::string& mediaType, std::uint64_t size) {
+  nlohmann::json entry = {{"mediaType", mediaType}, {"digest", referrer.digest.str()}, {"size", size}};
+  if (!referrer.artifactType.empty()) entry["artifactType"] = referrer.artifactType;
+  if (!referrer.annotations.empty()) entry["annotations"] = referrer.annotations;
+  return entry;
+}
+
 Task<Status> updateReferrersFallback(CopyContext* ctx, std::string dstRepo, oci::Digest subject,
                                      std::vector<Attachment> referrers) {
   auto api = co_await ctx->dest->getReferrers(dstRepo, subject, ctx->cancel);
@@ -139,7 +144,7 @@ Task<Status> updateReferrersFallback(CopyContext* ctx, std::string dstRepo, oci:
     if (listed) continue;
     auto head = co_await ctx->dest->headManifest(dstRepo, r.digest.str(), ctx->cancel);
     if (!head) co_return head.error();
-    index["manifests"].push_back({{"mediaType", head->mediaType}, {"digest", r.digest.str()}, {"size", head->size}});
+    index["manifests"].push_back(fallbackIndexEntry(r, head->mediaType, head->size));
     changed = true;
   }
   if (!changed) co_return Status{};

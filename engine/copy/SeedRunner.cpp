@@ -5,8 +5,8 @@
 #include <map>
 
 #include "engine/copy/Attachments.hpp"
+#include "engine/copy/SourceSignatures.hpp"
 #include "engine/copy/TreeCopier.hpp"
-#include "engine/verify/SignatureVerifier.hpp"
 
 namespace autonomy::copy {
 
@@ -17,54 +17,6 @@ namespace {
 // The marker for "checked, but the run stopped before this repo could copy".
 constexpr const char* kNotAttempted = "not attempted: an earlier repo failed and --keep-going is off";
 
-struct VerifyOutcome {
-  catalog::Verification record;
-  std::optional<oci::Digest> sigDigest;
-};
-
-Task<Result<VerifyOutcome>> verifySource(CopyContext* ctx, std::string repo, oci::Digest digest,
-                                         std::shared_ptr<const verify::PublicKey> key) {
-  const std::string sigTag = digest.attachmentTag(".sig");
-  const std::string where = ctx->source->host() + "/" + repo;
-  auto sig = co_await ctx->source->getManifest(repo, sigTag, ctx->cancel);
-  if (!sig) {
-    if (sig.error().code == ErrorCode::kNotFound)
-      co_return makeError(ErrorCode::kVerification,
-                          "no signature " + sigTag + " at " + where + " for " + digest.str() +
-                              " (sign it with `cosign sign --key`; pass --skip-verify only for dev)");
-    co_return sig.error();
-  }
-  auto layers = verify::signatureLayersToFetch(sig->bytes, sig->info.mediaType);
-  if (!layers) co_return layers.error();
-  std::vector<verify::SignatureLayer> fetched;
-  std::map<oci::Digest, std::string> blobs;  // identical payloads share one blob
-  for (const auto& layer : *layers) {
-    if (layer.size > verify::kMaxSignaturePayloadBytes)
-      co_return makeError(ErrorCode::kVerification, "signature payload " + layer.digest.shortStr() + " in " + sigTag +
-                                                        " is " + std::to_string(layer.size) +
-                                                        " bytes; refusing to fetch");
-    auto it = blobs.find(layer.digest);
-    if (it == blobs.end()) {
-      auto blob = co_await ctx->source->getBlob(repo, layer.digest, verify::kMaxSignaturePayloadBytes, ctx->cancel);
-      if (!blob) co_return blob.error().context("fetch signature payload");
-      it = blobs.emplace(layer.digest, std::move(*blob)).first;
-    }
-    fetched.push_back(verify::signatureLayer(layer, it->second));
-  }
-  auto verified = verify::verifySignatures(digest, *key, fetched);
-  if (!verified) co_return verified.error().context("signature " + sigTag + " at " + where);
-  VerifyOutcome out;
-  out.record.skipped = false;
-  out.record.keyFingerprint = verified->keyFingerprint;
-  out.record.keyType = verified->keyDescription;
-  out.record.signatureDigest = sig->info.digest.str();
-  out.record.identity = verified->identity;
-  out.record.signaturesChecked = verified->signaturesChecked;
-  out.record.rekorBundle = verified->hasRekorBundle();
-  out.sigDigest = sig->info.digest;
-  co_return out;
-}
-
 void applyStats(catalog::SeedRecord& r, const CopyStats& s) {
   r.blobsCopied = s.blobsCopied;
   r.blobsMounted = s.blobsMounted;
@@ -73,11 +25,11 @@ void applyStats(catalog::SeedRecord& r, const CopyStats& s) {
   r.manifestsPushed = s.manifestsPushed;
 }
 
-// The seed proper; returns the error that failed it, if any, having filled `r` as far as it got.
-Task<Result<VerifyOutcome>> maybeVerify(CopyContext* ctx, std::string repo, oci::Digest digest,
-                                        std::shared_ptr<const verify::PublicKey> key) {
-  if (!key) co_return VerifyOutcome{};
-  co_return co_await verifySource(ctx, repo, digest, key);
+Task<Result<catalog::Verification>> maybeVerify(CopyContext* ctx, std::string repo, oci::Digest digest,
+                                                std::shared_ptr<const verify::TrustPolicy> trust,
+                                                std::shared_ptr<const SignatureSources> sources) {
+  if (!trust) co_return catalog::Verification{};
+  co_return co_await verifySourceSignatures(ctx, repo, digest, trust, sources);
 }
 
 Task<Result<std::vector<Attachment>>> maybeSidecars(CopyContext* ctx, std::string repo, bool wanted,
@@ -106,19 +58,24 @@ Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, catalog::SeedRecord* r
   r->digest = digest.str();
   r->mediaType = head->mediaType;
 
-  // 2. Verify before anything is written to the destination, while 3. the attachments and
-  // sidecars that travel with the image are listed (all lookups at the source, in parallel).
+  // 2. Look up the signatures, the attachment tags and sidecars at the source in one round trip,
+  // then verify before anything is written to the destination (3. what travels is listed too).
   std::vector<std::string> missingSidecars;
-  auto [verified, attachments, sidecars] = co_await (maybeVerify(ctx, src.repo, digest, req.key) &&
-                                                     discoverAttachments(ctx, src.repo, digest, std::nullopt) &&
-                                                     maybeSidecars(ctx, src.repo, req.copyPolicy, &missingSidecars));
+  auto [sources, tags, sidecars] = co_await (lookupSignatureSources(ctx, src.repo, digest, req.trust != nullptr) &&
+                                             discoverAttachmentTags(ctx, src.repo, digest) &&
+                                             maybeSidecars(ctx, src.repo, req.copyPolicy, &missingSidecars));
+  if (!sources) co_return sources.error().context("look up signatures of " + src.str());
+  const auto found = std::make_shared<const SignatureSources>(std::move(*sources));
+  auto verified = co_await maybeVerify(ctx, src.repo, digest, req.trust, found);
   if (!verified) {
     r->verification.skipped = false;  // checked, and it failed: never reported as "skipped"
-    r->verification.keyFingerprint = req.key->fingerprint();
-    r->verification.keyType = req.key->describe();
+    r->verification.keyFingerprint = req.trust->key.fingerprint();
+    r->verification.keyType = req.trust->key.describe();
     co_return verified.error().context("verify " + src.str());
   }
-  if (req.key) r->verification = verified->record;
+  if (req.trust) r->verification = *verified;
+  if (!tags) co_return tags.error().context("list attachments of " + src.str());
+  auto attachments = attachmentSet(digest, *found, std::move(*tags), src.repo);
   if (!attachments) co_return attachments.error().context("list attachments of " + src.str());
   if (!sidecars) co_return sidecars.error().context("list sidecars of " + src.repo);
   for (const auto& kind : missingSidecars) r->sidecars.push_back({kind, "missing", ""});

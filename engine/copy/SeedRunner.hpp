@@ -6,14 +6,14 @@
 #include "engine/catalog/SeedRecord.hpp"
 #include "engine/copy/CopyContext.hpp"
 #include "engine/oci/Reference.hpp"
-#include "engine/verify/PublicKey.hpp"
+#include "engine/verify/TrustPolicy.hpp"
 
 namespace autonomy::copy {
 
 struct SeedRequest {
-  oci::RepoRef source;                           // at ctx->source
-  oci::RepoRef dest;                             // at ctx->dest
-  std::shared_ptr<const verify::PublicKey> key;  // null only with an explicit --skip-verify
+  oci::RepoRef source;                               // at ctx->source
+  oci::RepoRef dest;                                 // at ctx->dest
+  std::shared_ptr<const verify::TrustPolicy> trust;  // null only with an explicit --skip-verify
   bool copyPolicy = false;
   std::size_t order = 0;  // place in the run (for CopyTurns)
 };

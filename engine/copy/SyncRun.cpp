@@ -26,16 +26,16 @@ Task<void> repoWorker(CopyContext* ctx, std::shared_ptr<RepoQueue> q) {
       if (q->turns) q->turns->pass(i);
       continue;
     }
-    SeedRequest req{plan.source, plan.dest, q->opts.key, q->opts.copyPolicy, i};
+    SeedRequest req{plan.source, plan.dest, q->opts.trust, q->opts.copyPolicy, i};
     auto record = co_await runSeed(ctx, req);
     const bool failed = !record.ok() && record.status != catalog::kStatusNotAttempted;
     // A failure stops the run in order: it counts once every earlier repo has had its turn.
     if (failed && q->turns) co_await q->turns->waitTurn(i, nullptr);
     if (q->turns) q->turns->pass(i);
-    if (record.status == catalog::kStatusNotAttempted && q->opts.key) {
+    if (record.status == catalog::kStatusNotAttempted && q->opts.trust) {
       record.verification.skipped = false;
-      record.verification.keyFingerprint = q->opts.key->fingerprint();
-      record.verification.keyType = q->opts.key->describe();
+      record.verification.keyFingerprint = q->opts.trust->key.fingerprint();
+      record.verification.keyType = q->opts.trust->key.describe();
     }
     if (failed && !q->opts.keepGoing) {
       q->stop = true;
@@ -93,10 +93,10 @@ Task<std::vector<catalog::SeedRecord>> runRepos(CopyContext* ctx, RunOptions opt
     if (q->opts.alreadyDone && q->opts.alreadyDone(plan)) continue;
     const bool cancelled = ctx->cancel && ctx->cancel->cancelled();
     auto r = unstartedRecord(*ctx, plan, cancelled ? catalog::kStatusCancelled : catalog::kStatusNotAttempted);
-    if (q->opts.key) {
+    if (q->opts.trust) {
       r.verification.skipped = false;  // it would have been verified: not "skipped"
-      r.verification.keyFingerprint = q->opts.key->fingerprint();
-      r.verification.keyType = q->opts.key->describe();
+      r.verification.keyFingerprint = q->opts.trust->key.fingerprint();
+      r.verification.keyType = q->opts.trust->key.describe();
     }
     if (q->opts.onRecord) q->opts.onRecord(r);
     out.push_back(std::move(r));

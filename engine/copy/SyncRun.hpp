@@ -15,7 +15,7 @@ struct RepoPlan {
 
 struct RunOptions {
   std::vector<RepoPlan> repos;
-  std::shared_ptr<const verify::PublicKey> key;
+  std::shared_ptr<const verify::TrustPolicy> trust;  // null only with an explicit --skip-verify
   bool copyPolicy = false;
   bool keepGoing = false;
   std::size_t repoConcurrency = 4;   // repos copying at once

@@ -125,8 +125,8 @@ Result<PublicKey> PublicKey::fromPem(std::string_view pem, std::string_view labe
   return key;
 }
 
-Result<PublicKey> PublicKey::fromFile(const std::filesystem::path& path) {
-  const std::string label = "--pub-key " + path.string();
+Result<PublicKey> PublicKey::fromFile(const std::filesystem::path& path, std::string_view flag) {
+  const std::string label = std::string(flag) + " " + path.string();
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
   if (ec) return configError(label, "cannot be read: " + ec.message());
@@ -136,6 +136,24 @@ Result<PublicKey> PublicKey::fromFile(const std::filesystem::path& path) {
   if (!in) return configError(label, std::string("cannot be opened: ") + std::strerror(errno));
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return fromPem(text, label);
+}
+
+std::optional<std::string> spkiDerOfPem(std::string_view pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  if (!bio) return std::nullopt;
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(nullptr, &EVP_PKEY_free);
+  if (pem.find("-----BEGIN CERTIFICATE-----") != std::string_view::npos) {
+    std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr),
+                                                     &X509_free);
+    if (cert) key.reset(X509_get_pubkey(cert.get()));
+  } else {
+    key.reset(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  }
+  ERR_clear_error();
+  if (!key) return std::nullopt;
+  std::string der = encodeSpki(key.get());
+  if (der.empty()) return std::nullopt;
+  return der;
 }
 
 std::string PublicKey::describe() const {

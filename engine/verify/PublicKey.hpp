@@ -3,6 +3,7 @@
 // `cosign generate-key-pair` writes to cosign.pub), held as an OpenSSL EVP_PKEY.
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,8 +19,8 @@ class PublicKey {
  public:
   // label names the key in errors: "<label> is a private key; ...". Errors are kConfig.
   static Result<PublicKey> fromPem(std::string_view pem, std::string_view label = "public key");
-  // Errors name the file as "--pub-key <path>".
-  static Result<PublicKey> fromFile(const std::filesystem::path& path);
+  // Errors name the file as "<flag> <path>".
+  static Result<PublicKey> fromFile(const std::filesystem::path& path, std::string_view flag = "--pub-key");
 
   KeyType type() const { return type_; }
   int bits() const { return bits_; }
@@ -37,5 +38,9 @@ class PublicKey {
   std::string der_;
   std::string fingerprint_;
 };
+
+// The DER SubjectPublicKeyInfo of a PEM public key or of a PEM certificate's key (as Rekor entry
+// bodies name the signer), or nullopt if `pem` is neither.
+std::optional<std::string> spkiDerOfPem(std::string_view pem);
 
 }  // namespace autonomy::verify

@@ -7,8 +7,10 @@
 #include <memory>
 
 #include "engine/core/Base64.hpp"
+#include "engine/core/Sha256.hpp"
 #include "engine/oci/MediaTypes.hpp"
 #include "engine/verify/CosignPayload.hpp"
+#include "engine/verify/RekorEntry.hpp"
 
 namespace autonomy::verify {
 
@@ -52,20 +54,32 @@ bool verifyWithKey(const PublicKey& key, std::string_view payload, std::string_v
 }
 
 // Why one simple-signing layer is not an acceptable signature of `expected`, or its payload.
-Result<CosignPayload> checkLayer(const oci::Digest& expected, const PublicKey& key, const SignatureLayer& layer) {
+Result<CosignPayload> checkLayer(const oci::Digest& expected, const PublicKey& key, const SignatureLayer& layer,
+                                 std::string* signatureBytes) {
   if (layer.signatureBase64.empty())
     return makeError(ErrorCode::kVerification, "layer has no " + std::string(kSignatureAnnotation) + " annotation");
   if (layer.payload.size() > kMaxSignaturePayloadBytes)
     return makeError(ErrorCode::kVerification, "payload is " + std::to_string(layer.payload.size()) +
                                                    " bytes, more than a signature payload may be");
-  const auto signature = base64Decode(layer.signatureBase64);
+  auto signature = base64Decode(layer.signatureBase64);
   if (!signature || signature->empty())
     return makeError(ErrorCode::kVerification, std::string(kSignatureAnnotation) + " annotation is not valid base64");
   // The signature is checked before the payload is read: unsigned JSON is never trusted.
   if (!verifySignatureBytes(key, layer.payload, *signature))
     return makeError(ErrorCode::kVerification,
                      "signature does not verify with key " + key.fingerprint() + " (" + key.describe() + ")");
+  *signatureBytes = std::move(*signature);
   return parseCosignPayload(layer.payload, expected);
+}
+
+Status checkRekorBundle(const TrustPolicy& trust, const SignatureLayer& layer, std::string_view signature) {
+  if (!layer.bundle)
+    return makeError(ErrorCode::kVerification, "layer has no " + std::string(kBundleAnnotation) +
+                                                   " annotation, but --rekor-pub-key makes a verified log entry "
+                                                   "mandatory (sign without --tlog-upload=false)");
+  auto entry = parseLegacyRekorBundle(*layer.bundle);
+  if (!entry) return entry.error();
+  return verifyTlogEntry(*entry, trust.rekorKeys, TlogSubject{signature, &trust.key, Sha256::hex(layer.payload)});
 }
 
 }  // namespace
@@ -76,33 +90,56 @@ bool verifySignatureBytes(const PublicKey& key, std::string_view payload, std::s
   return ok;
 }
 
-Result<VerifiedSignature> verifySignatures(const oci::Digest& expected, const PublicKey& key,
+Result<VerifiedSignature> verifySimpleSigningLayer(const oci::Digest& expected, const TrustPolicy& trust,
+                                                   const SignatureLayer& layer) {
+  if (layer.mediaType != oci::media::kCosignSimpleSigning)
+    return makeError(ErrorCode::kVerification, "layer of media type '" + layer.mediaType + "' is not a signature");
+  std::string signature;
+  auto payload = checkLayer(expected, trust.key, layer, &signature);
+  if (!payload) return payload.error();
+  VerifiedSignature ok;
+  if (trust.requiresTlog()) {
+    if (auto st = checkRekorBundle(trust, layer, signature); !st) return st.error();
+    ok.tlogVerified = true;
+  }
+  ok.keyFingerprint = trust.key.fingerprint();
+  ok.keyDescription = trust.key.describe();
+  ok.identity = payload->dockerReference;
+  ok.optionalJson = payload->optionalJson;
+  ok.signaturesChecked = 1;
+  ok.rekorBundle = layer.bundle;
+  return ok;
+}
+
+Result<VerifiedSignature> verifySignatures(const oci::Digest& expected, const TrustPolicy& trust,
                                            const std::vector<SignatureLayer>& layers) {
   std::vector<std::string> reasons;
   std::size_t checked = 0;
   std::size_t ignored = 0;
   for (std::size_t i = 0; i < layers.size(); ++i) {
-    const auto& layer = layers[i];
-    if (layer.mediaType != oci::media::kCosignSimpleSigning) {
+    if (layers[i].mediaType != oci::media::kCosignSimpleSigning) {
       ++ignored;
       continue;
     }
     ++checked;
-    auto payload = checkLayer(expected, key, layer);
-    if (!payload) {
-      reasons.push_back("layer " + std::to_string(i + 1) + ": " + payload.error().message);
+    auto ok = verifySimpleSigningLayer(expected, trust, layers[i]);
+    if (!ok) {
+      reasons.push_back("layer " + std::to_string(i + 1) + ": " + ok.error().message);
       continue;
     }
-    VerifiedSignature ok;
-    ok.keyFingerprint = key.fingerprint();
-    ok.keyDescription = key.describe();
-    ok.identity = payload->dockerReference;
-    ok.optionalJson = payload->optionalJson;
-    ok.signaturesChecked = checked;
-    ok.rekorBundle = layer.bundle;
+    ok->signaturesChecked = checked;
     return ok;
   }
+  return noValidSignature(expected, checked, ignored, reasons);
+}
 
+Result<VerifiedSignature> verifySignatures(const oci::Digest& expected, const PublicKey& key,
+                                           const std::vector<SignatureLayer>& layers) {
+  return verifySignatures(expected, TrustPolicy{key, {}}, layers);
+}
+
+Error noValidSignature(const oci::Digest& expected, std::size_t checked, std::size_t ignored,
+                       const std::vector<std::string>& reasons) {
   std::string message = "no valid cosign signature for " + expected.str() + ": ";
   if (checked == 0) {
     message += "the .sig manifest has no " + std::string(oci::media::kCosignSimpleSigning) + " layers";

@@ -1,9 +1,10 @@
 #pragma once
-// Offline, key-based verification of cosign signatures (SPEC §3). No network here: the engine
+// Offline, key-based verification of legacy cosign signatures (SPEC §3; bundles are in
+// SigstoreBundle.hpp). No network here: the engine
 //   1. fetches the manifest at tag D.attachmentTag(".sig"),
 //   2. calls signatureLayersToFetch() on its bytes,
-//   3. fetches each listed blob (checking the blob's own digest and kMaxSignaturePayloadBytes),
-//   4. calls verifySignatures() with signatureLayer(descriptor, blob) for each.
+//   3. fetches each listed blob in turn (checking its digest and kMaxSignaturePayloadBytes) and
+//      calls verifySimpleSigningLayer() on it, stopping at the first that verifies.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "engine/oci/Digest.hpp"
 #include "engine/oci/Manifest.hpp"
 #include "engine/verify/PublicKey.hpp"
+#include "engine/verify/TrustPolicy.hpp"
 
 namespace autonomy::verify {
 
@@ -37,7 +39,8 @@ struct VerifiedSignature {
   std::string identity;                    // critical.identity.docker-reference of the accepted payload
   std::string optionalJson;                // its "optional" member as compact JSON ("null" if none)
   std::size_t signaturesChecked = 0;       // simple-signing layers tried, up to the accepted one
-  std::optional<std::string> rekorBundle;  // of the accepted layer; recorded, not verified
+  std::optional<std::string> rekorBundle;  // of the accepted layer
+  bool tlogVerified = false;               // its Rekor bundle checked out against trust.rekorKeys
   bool hasRekorBundle() const { return rekorBundle.has_value(); }
 };
 
@@ -47,10 +50,21 @@ struct VerifiedSignature {
 //   Ed25519: pure Ed25519 over the payload.
 bool verifySignatureBytes(const PublicKey& key, std::string_view payload, std::string_view signature);
 
+// One simple-signing layer: signed by trust.key, its payload naming `expected`, and with
+// trust.rekorKeys, a Rekor bundle vouching for it. Errors are kVerification and say why.
+Result<VerifiedSignature> verifySimpleSigningLayer(const oci::Digest& expected, const TrustPolicy& trust,
+                                                   const SignatureLayer& layer);
+
 // One valid simple-signing layer from `key` whose payload names `expected` suffices; layers of
 // other media types are ignored. Errors are kVerification and name `expected` and each reason.
+Result<VerifiedSignature> verifySignatures(const oci::Digest& expected, const TrustPolicy& trust,
+                                           const std::vector<SignatureLayer>& layers);
 Result<VerifiedSignature> verifySignatures(const oci::Digest& expected, const PublicKey& key,
                                            const std::vector<SignatureLayer>& layers);
+
+// The message for a .sig manifest none of whose `checked` simple-signing layers verified.
+Error noValidSignature(const oci::Digest& expected, std::size_t checked, std::size_t ignored,
+                       const std::vector<std::string>& reasons);
 
 // The simple-signing layer descriptors of a .sig manifest (annotations included), in order.
 // An empty list is not an error here; verifySignatures() reports it.

@@ -5,10 +5,12 @@
 #include <cstdio>
 #include <fstream>
 
+#include "engine/verify/SigstoreBundle.hpp"
 #include "tests/support/images/ImageBuilder.hpp"
 #include "tests/support/images/LayerWriter.hpp"
 #include "tests/support/images/OciLayout.hpp"
 #include "tests/support/images/Push.hpp"
+#include "tests/support/signer/BundleSigner.hpp"
 #include "tests/support/signer/CosignSigner.hpp"
 
 using namespace autonomy;
@@ -29,6 +31,7 @@ struct Args {
   std::string pubKeyOut;
   std::uint64_t seed = 1;
   std::vector<std::string> sidecars;  // repos that get lock/policy sidecars
+  std::string signFormat = "legacy";  // legacy | bundle | mixed (alternating, first repo legacy)
 };
 
 constexpr std::uint64_t kMiB = 1 << 20;
@@ -47,6 +50,24 @@ Status pushSignature(OciLayout& layout, ImageBuilder& builder, const CosignSigne
   auto built = builder.raw(RawManifest(sig.manifest, std::string(oci::media::kOciManifest), blobs));
   if (!built) return built.error();
   return pushImage(layout, *built, a.registry, repo, sig.tag);
+}
+
+// What cosign 3 writes by default: a Sigstore bundle (DSSE over an in-toto statement) as an OCI
+// 1.1 referrer of the image, listed in the sha256-<hex> fallback index (docker-registry has no
+// referrers API).
+Status pushBundleSignature(OciLayout& layout, ImageBuilder& builder, const CosignSigner& signer, const Args& a,
+                           const std::string& repo, const BuiltManifest& image) {
+  ArtifactSpec spec;
+  spec.artifactType = std::string(verify::kBundleMediaTypeV03);
+  spec.layers.emplace_back(std::string(verify::kBundleMediaTypeV03), dsseBundle(signer, cosignStatement(image.digest)));
+  spec.annotations["dev.sigstore.bundle.content"] = "dsse-envelope";
+  spec.annotations["dev.sigstore.bundle.predicateType"] = std::string(verify::kCosignSignPredicate);
+  spec.subject = image.descriptor();
+  auto referrer = builder.artifact(spec);
+  if (!referrer) return referrer.error();
+  auto index = builder.referrersIndex({*referrer});
+  if (!index) return index.error();
+  return pushImage(layout, *index, a.registry, repo, image.digest.attachmentTag());
 }
 
 Status pushSidecar(OciLayout& layout, ImageBuilder& builder, const Args& a, const std::string& repo,
@@ -79,6 +100,10 @@ int main(int argc, char** argv) {
       ->default_val(2);
   app.add_option("--seed", a.seed, "changes every unique layer (a new version of each image)")->default_val(1);
   app.add_option("--sign-pub-out", a.pubKeyOut, "sign every image with a fresh P-256 key; write its public key here");
+  app.add_option("--sign-format", a.signFormat,
+                 "legacy (.sig tag, cosign 2), bundle (Sigstore bundle referrer, cosign 3) or mixed (alternating)")
+      ->check(CLI::IsMember({"legacy", "bundle", "mixed"}))
+      ->default_val("legacy");
   app.add_option("--sidecars", a.sidecars, "repos (by name) that also get autonomy.lock/autonomy.policy")
       ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
@@ -92,15 +117,21 @@ int main(int argc, char** argv) {
     std::ofstream(a.pubKeyOut) << signer->publicPem();
   }
   const LayerSpec base(a.baseMib * kMiB, 1000);
+  std::size_t published = 0;
   auto publish = [&](const std::string& repo, const BuiltManifest& m) -> Status {
     if (auto st = pushImage(*layout, m, a.registry, repo, a.tag); !st) return st;
-    if (signer)
-      if (auto st = pushSignature(*layout, builder, *signer, a, repo, m); !st) return st;
+    const bool bundle = a.signFormat == "bundle" || (a.signFormat == "mixed" && published++ % 2 == 1);
+    if (signer) {
+      auto st = bundle ? pushBundleSignature(*layout, builder, *signer, a, repo, m)
+                       : pushSignature(*layout, builder, *signer, a, repo, m);
+      if (!st) return st;
+    }
     for (const auto& s : a.sidecars)
       if (s == repo)
         for (const char* kind : {"lock", "policy"})
           if (auto st = pushSidecar(*layout, builder, a, repo, kind); !st) return st;
-    std::printf("%s/%s:%s %s\n", a.registry.c_str(), repo.c_str(), a.tag.c_str(), m.digest.str().c_str());
+    std::printf("%s/%s:%s %s%s\n", a.registry.c_str(), repo.c_str(), a.tag.c_str(), m.digest.str().c_str(),
+                !signer ? "" : (bundle ? " (signed: sigstore bundle)" : " (signed: legacy .sig)"));
     return {};
   };
   for (std::size_t i = 0; i < a.repos; ++i) {

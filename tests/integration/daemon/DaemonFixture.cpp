@@ -1,5 +1,8 @@
 #include "tests/integration/daemon/DaemonFixture.hpp"
+
+#include "engine/verify/SigstoreBundle.hpp"
 #include "tests/support/process/TextFiles.hpp"
+#include "tests/support/signer/BundleSigner.hpp"
 
 #include <csignal>
 #include <fstream>
@@ -117,6 +120,26 @@ std::string DaemonIntegration::pushSignedImage(const std::string& repo, const st
   return image->digest.str();
 }
 
+std::string DaemonIntegration::pushBundleSignedImage(const std::string& repo, const std::string& tag,
+                                                     std::uint64_t seed) {
+  auto image = builder_->image(ImageSpec({LayerSpec(64 * 1024, seed)}));
+  if (!image) throw std::runtime_error("build image: " + image.error().message);
+  if (auto st = pushImage(*layout_, *image, a().host(), repo, tag); !st)
+    throw std::runtime_error("push " + repo + ": " + st.error().message);
+  ArtifactSpec spec;
+  spec.artifactType = std::string(verify::kBundleMediaTypeV03);
+  spec.layers.emplace_back(std::string(verify::kBundleMediaTypeV03),
+                           dsseBundle(signer_, cosignStatement(image->digest)));
+  spec.subject = image->descriptor();
+  auto referrer = builder_->artifact(spec);
+  if (!referrer) throw std::runtime_error("build bundle referrer: " + referrer.error().message);
+  auto index = builder_->referrersIndex({*referrer});
+  if (!index) throw std::runtime_error("build referrers index: " + index.error().message);
+  if (auto st = pushImage(*layout_, *index, a().host(), repo, image->digest.attachmentTag()); !st)
+    throw std::runtime_error("push bundle of " + repo + ": " + st.error().message);
+  return image->digest.str();
+}
+
 void DaemonIntegration::writeConfig(const DaemonSettings& s) {
   if (port_ == 0) port_ = freePort();
   std::ofstream out(configPath());
@@ -128,6 +151,7 @@ void DaemonIntegration::writeConfig(const DaemonSettings& s) {
       << "  \"" << a().host() << "\": {insecure: true}\n"
       << "  \"" << b().host() << "\": {insecure: true}\n"
       << "keys:\n  fleet: " << (work() / "keys" / "fleet.pub").string() << "\n"
+      << (s.rekorKey.empty() ? std::string() : "rekor_keys:\n  log: " + s.rekorKey.string() + "\n")
       << "log: {level: debug}\n";
   if (s.schedules.empty())
     out << "schedules: []\n";

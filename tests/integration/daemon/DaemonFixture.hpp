@@ -38,7 +38,8 @@ struct HttpReply {
 
 struct DaemonSettings {
   std::size_t repos = 4;
-  std::string schedules;  // YAML text of the schedules: section; empty: none
+  std::string schedules;           // YAML text of the schedules: section; empty: none
+  std::filesystem::path rekorKey;  // rekor_keys: {log: <this>} when set
 };
 
 class DaemonIntegration : public ::testing::Test {
@@ -56,6 +57,8 @@ class DaemonIntegration : public ::testing::Test {
   // An image of one layer of `layerBytes` at A/repo:tag, signed by the fleet key; its digest.
   std::string pushSignedImage(const std::string& repo, const std::string& tag, std::uint64_t seed,
                               std::uint64_t layerBytes = 64 * 1024);
+  // The same signed as cosign 3 signs by default: a Sigstore bundle referrer in the fallback index.
+  std::string pushBundleSignedImage(const std::string& repo, const std::string& tag, std::uint64_t seed);
   // The same without a signature.
   std::string pushUnsignedImage(const std::string& repo, const std::string& tag, std::uint64_t seed);
 

@@ -6,7 +6,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -52,6 +57,32 @@ bool waitForPort(std::uint16_t port, std::chrono::milliseconds timeout) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+bool processListensOn(int pid, std::uint16_t port) {
+  // /proc/net/tcp: "sl local_address rem_address st ... inode"; LISTEN is state 0A.
+  std::ifstream tcp("/proc/net/tcp");
+  char wanted[16];
+  std::snprintf(wanted, sizeof wanted, "0100007F:%04X", static_cast<unsigned>(port));
+  std::set<std::string> inodes;
+  std::string line;
+  std::getline(tcp, line);  // header
+  while (std::getline(tcp, line)) {
+    std::istringstream in(line);
+    std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+    in >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+    if (local == wanted && state == "0A") inodes.insert("socket:[" + inode + "]");
+  }
+  if (inodes.empty()) return false;
+  std::error_code ec;
+  const auto fds = std::filesystem::path("/proc") / std::to_string(pid) / "fd";
+  for (auto it = std::filesystem::directory_iterator(fds, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    const auto target = std::filesystem::read_symlink(it->path(), ec);
+    if (!ec && inodes.count(target.string()) > 0) return true;
+    ec.clear();
+  }
+  return false;
 }
 
 }  // namespace autonomy::testing

@@ -12,4 +12,8 @@ std::uint16_t freePort();
 // True once a TCP connect to 127.0.0.1:port succeeds, false at the timeout.
 bool waitForPort(std::uint16_t port, std::chrono::milliseconds timeout);
 
+// True if process `pid` holds the socket listening on 127.0.0.1:port (from /proc). A server that
+// answers on "its" port may be another test's that took the port first: this tells them apart.
+bool processListensOn(int pid, std::uint16_t port);
+
 }  // namespace autonomy::testing

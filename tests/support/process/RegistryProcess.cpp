@@ -69,9 +69,11 @@ RegistryProcess::RegistryProcess(RegistryOptions options)
     try {
       launch();
       return;
-    } catch (const std::runtime_error&) {
+    } catch (const std::runtime_error& e) {
       // Another process can grab the port between freePort() and the registry's bind.
-      bool portTaken = logText().find("address already in use") != std::string::npos;
+      const std::string taken = "address already in use";
+      bool portTaken =
+          logText().find(taken) != std::string::npos || std::string(e.what()).find(taken) != std::string::npos;
       if (!portTaken || attempt == kPortAttempts) throw;
     }
   }
@@ -146,7 +148,12 @@ void RegistryProcess::launch() {
       throw std::runtime_error("docker-registry on " + host_ + " exited with " + std::to_string(*status) +
                                " during startup; log:\n" + logText());
     }
-    if (waitForPort(port_, std::chrono::milliseconds(0)) && probe()) return;
+    if (waitForPort(port_, std::chrono::milliseconds(0)) && probe()) {
+      if (processListensOn(process_.pid(), port_)) return;
+      // Something else answers on our port (a parallel test took it first): ours cannot bind.
+      process_.stop();
+      throw std::runtime_error("docker-registry on " + host_ + ": address already in use by another process");
+    }
     if (std::chrono::steady_clock::now() >= deadline) {
       process_.stop();
       throw std::runtime_error("docker-registry on " + host_ + " did not answer GET /v2/ within " +

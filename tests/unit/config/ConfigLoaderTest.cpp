@@ -253,7 +253,7 @@ TEST(ConfigLoader, ReportsEveryErrorInFileOrder) {
   EXPECT_EQ(message, at(1, "log.level: \"loud\" is not a level (use trace, debug, info, warn or error)") + "\n" +
                          at(2,
                             "bogus: unknown key (expected one of: listen, state_dir, api, concurrency, registries, "
-                            "keys, defaults, jobs, log, schedules)") +
+                            "keys, rekor_keys, defaults, jobs, log, schedules)") +
                          "\n" + at(3, "concurrency.repos: 0 is out of range: use a number from 1 to 1024"));
 }
 
@@ -273,4 +273,15 @@ TEST(ConfigLoader, RestartRequiredChangesListsOnlyNonReloadableSections) {
   EXPECT_EQ(restartRequiredChanges(base, changed),
             (std::vector<std::string>{"listen", "state_dir", "api", "concurrency", "jobs"}));
   EXPECT_TRUE(restartRequiredChanges(base, base).empty());
+}
+
+TEST(ConfigLoader, RekorKeysAreNamedFilesLikeKeys) {
+  const auto c = loadOk("rekor_keys: {public-good: rekor.pub, staging: /opt/rekor-staging.pub}\n");
+  EXPECT_EQ(c.rekorKeys.at("public-good"), "/etc/autonomy/rekor.pub");
+  EXPECT_EQ(c.rekorKeys.at("staging"), "/opt/rekor-staging.pub");
+  EXPECT_TRUE(c.keys.empty());
+  EXPECT_TRUE(loadOk("listen: [\"127.0.0.1:7480\"]\n").rekorKeys.empty());
+  const auto bad = loadError("rekor_keys:\n  \"bad name\": /etc/r.pub\n");
+  EXPECT_TRUE(contains(bad, at(2, "rekor_keys[\"bad name\"]"))) << bad;
+  EXPECT_TRUE(contains(bad, "not a valid key name")) << bad;
 }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/core/Sha256.hpp"
+#include "tests/support/process/Ports.hpp"
 #include "tests/support/process/RegistryProcess.hpp"
 #include "tests/support/process/TempDir.hpp"
 #include "tests/support/process/TestCa.hpp"
@@ -56,6 +57,16 @@ TEST(RegistryProcess, PlainRegistryAnswersV2With200) {
   CurlReply reply = curl({}, registry.url() + "/v2/");
   EXPECT_EQ(reply.status, 200) << reply.headers;
   EXPECT_EQ(headerValue(reply.headers, "Docker-Distribution-Api-Version"), "registry/2.0");
+}
+
+// The start-up check that tells our registry from another test's server on the same port.
+TEST(RegistryProcess, OnlyItsOwnProcessListensOnItsPort) {
+  RegistryProcess a;
+  RegistryProcess b;
+  EXPECT_TRUE(processListensOn(a.pid(), a.port()));
+  EXPECT_TRUE(processListensOn(b.pid(), b.port()));
+  EXPECT_FALSE(processListensOn(a.pid(), b.port()));
+  EXPECT_FALSE(processListensOn(b.pid(), a.port()));
 }
 
 TEST(RegistryProcess, StorageAccessorsSeeWhatWasPushedAndRestartKeepsIt) {
