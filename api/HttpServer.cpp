@@ -33,18 +33,28 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::vector<std::unique_ptr<tcp::acceptor>> tcpAcceptors;
   std::vector<std::unique_ptr<unixsock::acceptor>> unixAcceptors;
   std::vector<std::string> bound;
-  std::map<std::uint64_t, std::function<void()>> closers;  // open connections
+  struct Slot {
+    std::function<void()> close;
+    std::string peer;  // remote address ("unix" for unix sockets)
+    session::SessionState state;
+  };
+  std::map<std::uint64_t, Slot> sessions;  // open connections, oldest first
   std::uint64_t nextSession = 0;
   bool stopping = false;
 
-  session::SessionEnv env() const {
+  session::SessionEnv env(session::SessionState* state) const {
     session::SessionEnv e;
     e.router = &router;
     e.events = &events;
-    e.idleTimeout = options.idleTimeout;
+    e.headerTimeout = options.headerTimeout;
+    e.bodyTimeout = options.bodyTimeout;
+    e.writeTimeout = options.writeTimeout;
     e.sseKeepAlive = options.sseKeepAlive;
+    e.maxRequests = options.maxRequestsPerConnection;
+    e.maxAge = options.maxConnectionAge;
     e.serverName = options.serverName;
     e.stopping = &stopping;
+    e.state = state;
     return e;
   }
 };
@@ -53,25 +63,63 @@ namespace {
 
 using ImplPtr = std::shared_ptr<HttpServer::Impl>;
 
-// Registers a way to close the connection at stop(); unregisters when the session ends.
+// Registers the connection (a way to close it, its peer, its state) for stop() and shedding;
+// unregisters when the session ends.
 class SessionGuard {
  public:
-  SessionGuard(ImplPtr impl, std::function<void()> closer) : impl_(std::move(impl)), id_(++impl_->nextSession) {
-    impl_->closers.emplace(id_, std::move(closer));
+  SessionGuard(ImplPtr impl, std::string peer, std::function<void()> closer)
+      : impl_(std::move(impl)), id_(++impl_->nextSession) {
+    impl_->sessions.emplace(id_, HttpServer::Impl::Slot{std::move(closer), std::move(peer), {}});
   }
-  ~SessionGuard() { impl_->closers.erase(id_); }
+  ~SessionGuard() { impl_->sessions.erase(id_); }
   SessionGuard(const SessionGuard&) = delete;
   SessionGuard& operator=(const SessionGuard&) = delete;
+  session::SessionEnv env() const { return impl_->env(&impl_->sessions.at(id_).state); }
 
  private:
   ImplPtr impl_;
   std::uint64_t id_;
 };
 
+std::string peerOf(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  return ec ? std::string("?") : ep.address().to_string();
+}
+
+// Closes the oldest connection that is only waiting (idle keep-alive, or a request header still
+// arriving), one that never showed the token first; with `peer`, only that peer's. A connection
+// answering a request or streaming events is never shed.
+bool shedOne(const ImplPtr& impl, const std::string* peer) {
+  using Phase = session::SessionState::Phase;
+  for (const bool authenticated : {false, true}) {
+    for (auto& [id, slot] : impl->sessions) {
+      if (slot.state.phase != Phase::kWaiting || slot.state.authenticated != authenticated) continue;
+      if (peer != nullptr && slot.peer != *peer) continue;
+      auto close = slot.close;          // the session unregisters itself when its read fails
+      slot.state.phase = Phase::kBusy;  // not chosen twice
+      close();
+      return true;
+    }
+  }
+  return false;
+}
+
+// Room for one more connection from `peer`: within the per-peer and the total limits, shedding
+// waiting connections (unauthenticated first) rather than refusing the newcomer.
+bool makeRoom(const ImplPtr& impl, const std::string& peer) {
+  std::size_t fromPeer = 0;
+  for (const auto& [id, slot] : impl->sessions) fromPeer += slot.peer == peer ? 1 : 0;
+  if (fromPeer >= impl->options.maxConnectionsPerPeer && !shedOne(impl, &peer)) return false;
+  if (impl->sessions.size() >= impl->options.maxConnections && !shedOne(impl, nullptr)) return false;
+  return true;
+}
+
 asio::awaitable<void> plainSession(ImplPtr impl, tcp::socket socket) {
+  const std::string peer = peerOf(socket);
   beast::tcp_stream stream(std::move(socket));
-  SessionGuard guard(impl, [&stream] { stream.socket().close(); });
-  const bool clean = co_await session::serve(stream, impl->env());
+  SessionGuard guard(impl, peer, [&stream] { stream.socket().close(); });
+  const bool clean = co_await session::serve(stream, guard.env());
   if (clean) {
     boost::system::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -79,12 +127,13 @@ asio::awaitable<void> plainSession(ImplPtr impl, tcp::socket socket) {
 }
 
 asio::awaitable<void> tlsSession(ImplPtr impl, tcp::socket socket) {
+  const std::string peer = peerOf(socket);
   beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *impl->tls);
-  SessionGuard guard(impl, [&stream] { beast::get_lowest_layer(stream).socket().close(); });
-  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+  SessionGuard guard(impl, peer, [&stream] { beast::get_lowest_layer(stream).socket().close(); });
+  beast::get_lowest_layer(stream).expires_after(impl->options.headerTimeout);
   auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUse);
   if (hec) co_return;
-  const bool clean = co_await session::serve(stream, impl->env());
+  const bool clean = co_await session::serve(stream, guard.env());
   if (clean) {
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
     auto [sec] = co_await stream.async_shutdown(kUse);
@@ -94,8 +143,8 @@ asio::awaitable<void> tlsSession(ImplPtr impl, tcp::socket socket) {
 
 asio::awaitable<void> unixSession(ImplPtr impl, unixsock::socket socket) {
   UnixStream stream(std::move(socket));
-  SessionGuard guard(impl, [&stream] { stream.socket().close(); });
-  co_await session::serve(stream, impl->env());
+  SessionGuard guard(impl, "unix", [&stream] { stream.socket().close(); });
+  co_await session::serve(stream, guard.env());
 }
 
 void logSessionError(std::exception_ptr e) {
@@ -107,8 +156,6 @@ void logSessionError(std::exception_ptr e) {
   }
 }
 
-bool overLimit(const ImplPtr& impl) { return impl->closers.size() >= impl->options.maxConnections; }
-
 asio::awaitable<void> acceptTcp(ImplPtr impl, tcp::acceptor* acceptor) {
   while (!impl->stopping) {
     auto [ec, socket] = co_await acceptor->async_accept(kUse);
@@ -117,8 +164,8 @@ asio::awaitable<void> acceptTcp(ImplPtr impl, tcp::acceptor* acceptor) {
       spdlog::warn("api accept: {}", ec.message());
       continue;
     }
-    if (overLimit(impl)) {
-      spdlog::warn("api: {} connections open; refusing another", impl->closers.size());
+    if (!makeRoom(impl, peerOf(socket))) {
+      spdlog::warn("api: {} connections open, none of them idle; refusing another", impl->sessions.size());
       continue;
     }
     if (impl->tls)
@@ -136,7 +183,7 @@ asio::awaitable<void> acceptUnix(ImplPtr impl, unixsock::acceptor* acceptor) {
       spdlog::warn("api accept: {}", ec.message());
       continue;
     }
-    if (overLimit(impl)) continue;
+    if (!makeRoom(impl, "unix")) continue;
     asio::co_spawn(impl->executor, unixSession(impl, std::move(socket)), logSessionError);
   }
 }
@@ -219,12 +266,13 @@ void HttpServer::stop() {
     acc->close(ec);
     if (!path.empty()) ::unlink(path.c_str());
   }
-  auto closers = impl.closers;
-  for (auto& [id, close] : closers) close();
+  std::vector<std::function<void()>> closers;
+  for (auto& [id, slot] : impl.sessions) closers.push_back(slot.close);
+  for (auto& close : closers) close();
 }
 
 std::vector<std::string> HttpServer::boundAddresses() const { return impl_->bound; }
-std::size_t HttpServer::openConnections() const { return impl_->closers.size(); }
+std::size_t HttpServer::openConnections() const { return impl_->sessions.size(); }
 
 }  // namespace autonomy::api
 

@@ -17,10 +17,17 @@ namespace autonomy::api {
 
 struct ServerOptions {
   std::vector<config::ListenAddress> listen;
-  std::optional<config::TlsConfig> tls;   // TCP listeners serve HTTPS
-  std::chrono::seconds idleTimeout{60};   // keep-alive connections idle this long are closed
-  std::chrono::seconds sseKeepAlive{15};  // comment lines keep event streams open through proxies
-  std::size_t maxConnections = 256;
+  std::optional<config::TlsConfig> tls;    // TCP listeners serve HTTPS
+  std::chrono::seconds headerTimeout{10};  // to send a request's header (or stay idle between requests)
+  std::chrono::seconds bodyTimeout{30};    // to send its body
+  std::chrono::seconds writeTimeout{30};   // for the client to take an answer or an event
+  std::chrono::seconds sseKeepAlive{15};   // comment lines keep event streams open through proxies
+  std::size_t maxRequestsPerConnection = 1000;
+  std::chrono::seconds maxConnectionAge{10 * 60};  // keep-alive lifetime
+  // At either limit a new connection sheds the oldest merely waiting one (never-authenticated
+  // first) instead of being refused; only when all are busy is it refused.
+  std::size_t maxConnections = 1024;
+  std::size_t maxConnectionsPerPeer = 256;
   std::string serverName = "autonomy-syncd";
 };
 

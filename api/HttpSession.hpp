@@ -20,13 +20,25 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 inline constexpr auto kUse = boost::asio::as_tuple(boost::asio::use_awaitable);
 
+// What the server knows of a connection, to choose which to shed when it is full.
+struct SessionState {
+  enum class Phase { kWaiting, kBusy, kStreaming };
+  Phase phase = Phase::kWaiting;  // waiting: idle keep-alive, or a request header still arriving
+  bool authenticated = false;     // a request on it carried the API token
+};
+
 struct SessionEnv {
   Router* router = nullptr;
   jobs::EventHub* events = nullptr;
-  std::chrono::seconds idleTimeout{60};
+  std::chrono::seconds headerTimeout{10};  // the next request's header, idle keep-alive included
+  std::chrono::seconds bodyTimeout{30};
+  std::chrono::seconds writeTimeout{30};  // an answer or event the client does not read
   std::chrono::seconds sseKeepAlive{15};
+  std::size_t maxRequests = 1000;        // per connection, then Connection: close
+  std::chrono::seconds maxAge{10 * 60};  // keep-alive lifetime
   std::string serverName;
   const bool* stopping = nullptr;
+  SessionState* state = nullptr;
 };
 
 ApiRequest toApiRequest(const http::request<http::string_body>& req);
@@ -70,8 +82,10 @@ boost::asio::awaitable<void> streamEvents(Stream& stream, SessionEnv env, std::s
   snapshotRequest.target = "/v1/jobs/" + jobId;
   const ApiResponse job = env.router->handle(snapshotRequest);
   std::string head = sseHeader(env.serverName) + snapshotFrame(job);
-  clearTimeout(stream);
+  env.state->phase = SessionState::Phase::kStreaming;
+  setTimeout(stream, env.writeTimeout);
   auto [ec, n] = co_await boost::asio::async_write(stream, boost::asio::buffer(head), kUse);
+  clearTimeout(stream);
   if (ec || job.status != 200) co_return;
   const auto state = nlohmann::json::parse(job.body, nullptr, false).value("state", "");
   if (jobs::isFinishedJobState(state)) co_return;
@@ -84,7 +98,10 @@ boost::asio::awaitable<void> streamEvents(Stream& stream, SessionEnv env, std::s
       break;
     else
       frame = ": keep-alive\n\n";
+    // A client that stops reading is dropped, not left to hold buffers and a slot forever.
+    setTimeout(stream, env.writeTimeout);
     auto [wec, wn] = co_await boost::asio::async_write(stream, boost::asio::buffer(frame), kUse);
+    clearTimeout(stream);
     if (wec) break;
     if (event && event->type == jobs::kEventJobDone) break;
   }
@@ -95,15 +112,20 @@ boost::asio::awaitable<void> streamEvents(Stream& stream, SessionEnv env, std::s
 template <typename Stream>
 boost::asio::awaitable<bool> serve(Stream& stream, SessionEnv env) {
   beast::flat_buffer buffer;
+  const auto openedAt = std::chrono::steady_clock::now();
+  std::size_t served = 0;
   while (!*env.stopping) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(16 * 1024);
     // The limit is checked here, on Content-Length, so the refusal can be answered (Beast's own
     // check would fail the header read); it applies again while the body is read.
     parser.body_limit(boost::none);
-    setTimeout(stream, env.idleTimeout);
+    env.state->phase = SessionState::Phase::kWaiting;
+    setTimeout(stream, env.headerTimeout);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kUse);
     if (hec) co_return hec == http::error::end_of_stream;
+    env.state->phase = SessionState::Phase::kBusy;
+    setTimeout(stream, env.bodyTimeout);
     const auto t0 = std::chrono::steady_clock::now();
     auto& header = parser.get();
     const auto length = parser.content_length();
@@ -135,13 +157,16 @@ boost::asio::awaitable<bool> serve(Stream& stream, SessionEnv env) {
     if (bec) co_return false;
     auto req = parser.release();
     const ApiRequest apiRequest = toApiRequest(req);
+    if (env.router->authorized(apiRequest)) env.state->authenticated = true;
     const ApiResponse answer = env.router->handle(apiRequest);
     if (!answer.streamJobId.empty()) {
       co_await streamEvents(stream, env, answer.streamJobId, apiRequest);
       co_return true;
     }
-    const bool keepAlive = req.keep_alive() && !*env.stopping;
+    const bool fresh = ++served < env.maxRequests && std::chrono::steady_clock::now() - openedAt < env.maxAge;
+    const bool keepAlive = req.keep_alive() && !*env.stopping && fresh;
     auto res = toHttpResponse(answer, req.version(), keepAlive, env.serverName);
+    setTimeout(stream, env.writeTimeout);
     auto [wec, wn] = co_await http::async_write(stream, res, kUse);
     if (wec) co_return false;
     if (!keepAlive) co_return true;

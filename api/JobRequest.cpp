@@ -1,5 +1,7 @@
 #include "api/JobRequest.hpp"
 
+#include "engine/catalog/SeedRecord.hpp"
+
 #include <array>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -26,7 +28,7 @@ Result<std::string> registryField(const json& body, const char* name) {
   if (!it->is_string()) return fieldError(name, std::string("must be a string, not ") + typeName(*it));
   const auto host = it->get<std::string>();
   if (auto st = oci::validateRegistryHost(host); !st) return fieldError(name, st.error().message);
-  return host;
+  return oci::canonicalRegistryHost(host);
 }
 
 Result<bool> boolField(const json& body, const char* name) {
@@ -52,6 +54,7 @@ Status parseRepos(const json& body, jobs::JobSpec& spec) {
     const auto text = item.get<std::string>();
     auto ref = oci::RepoRef::parse(text);
     if (!ref) return fieldError(field, ref.error().message);
+    if (auto st = catalog::checkRecordName(ref->repo); !st) return fieldError(field, st.error().message);
     if (!seen.insert(ref->repo).second)
       return fieldError(field, ref->repo + " is named twice (a job copies one tag per repo)");
     spec.repos.push_back(std::move(*ref));

@@ -90,6 +90,11 @@ std::optional<Router::Target> Router::parseTarget(const std::string& target) {
   return t;
 }
 
+bool Router::authorized(const ApiRequest& request) const {
+  const auto it = request.headers.find("authorization");
+  return auth_ && it != request.headers.end() && auth_->accepts(it->second);
+}
+
 ApiResponse Router::handle(const ApiRequest& request) {
   const auto t0 = std::chrono::steady_clock::now();
   std::string route = "unmatched";

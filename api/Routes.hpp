@@ -22,6 +22,8 @@ class Router {
 
   // Handles the request and records its latency under the matched route.
   ApiResponse handle(const ApiRequest& request);
+  // The request carries the API token (the server sheds connections that never did first).
+  bool authorized(const ApiRequest& request) const;
   // For responses the server produces itself (413 before a body is read, stream ends).
   void observe(const std::string& route, int status, double seconds) { metrics_.observe(route, status, seconds); }
 

@@ -53,10 +53,7 @@ keys: {}
 log: {level: warn}
 schedules: []
 YAML
-"$BENCH_BIN/autonomy-syncd" --config "$W/syncd.yaml" > "$W/syncd.log" 2>&1 &
-DPID=$!
-bench_track "$DPID"
-wait_http "http://127.0.0.1:$PD/readyz" 200 || bench_die "autonomy-syncd not ready: $(tail -5 "$W/syncd.log")"
+start_syncd "$W/syncd.yaml" "$W/syncd.log" "$PD"
 sleep 3
 IDLE_RSS=$(rss_kib "$DPID" VmRSS)
 log "idle: VmRSS $IDLE_RSS KiB"

@@ -58,6 +58,14 @@ wait_http() {
 
 # start_registry NAME PORT: a docker-registry on 127.0.0.1:PORT storing under BENCH_WORK/NAME.
 # Sets REGISTRY_PID.
+# start_syncd CONFIG LOG PORT: autonomy-syncd from $BENCH_BIN, tracked, ready; its PID in DPID.
+start_syncd() {
+  "$BENCH_BIN/autonomy-syncd" --config "$1" > "$2" 2>&1 &
+  DPID=$!
+  bench_track "$DPID"
+  wait_http "http://127.0.0.1:$3/readyz" 200 || bench_die "autonomy-syncd not ready: $(tail -5 "$2")"
+}
+
 start_registry() {
   local dir="$BENCH_WORK/$1"
   mkdir -p "$dir"

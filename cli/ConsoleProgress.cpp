@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "engine/core/Printable.hpp"
+
 namespace autonomy::cli {
 
 ConsoleProgress::ConsoleProgress(std::size_t totalRepos, bool quiet)
@@ -27,11 +29,11 @@ std::string ConsoleProgress::summaryLine(const catalog::SeedRecord& r) {
   char buf[512];
   const std::string digest = r.digest.empty() ? "-" : r.digest.substr(0, 19);
   std::snprintf(buf, sizeof buf, "%-13s %s  %s  blobs %llu copied/%llu mounted/%llu present  %s  %.1fs",
-                r.status.c_str(), r.destination.c_str(), digest.c_str(), static_cast<unsigned long long>(r.blobsCopied),
-                static_cast<unsigned long long>(r.blobsMounted), static_cast<unsigned long long>(r.blobsPresent),
-                humanBytes(r.bytesSent).c_str(), r.seconds);
+                printable(r.status).c_str(), printable(r.destination).c_str(), printable(digest).c_str(),
+                static_cast<unsigned long long>(r.blobsCopied), static_cast<unsigned long long>(r.blobsMounted),
+                static_cast<unsigned long long>(r.blobsPresent), humanBytes(r.bytesSent).c_str(), r.seconds);
   std::string line = buf;
-  if (r.error) line += "\n              error: " + r.error->message;
+  if (r.error) line += "\n              error: " + printable(r.error->message);
   return line;
 }
 

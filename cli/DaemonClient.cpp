@@ -91,6 +91,20 @@ Error DaemonReply::error(const std::string& what) const {
   return makeError(code, what + ": " + message);
 }
 
+bool isLoopbackHost(std::string_view host) {
+  if (host == "localhost" || host == "[::1]" || host == "::1") return true;
+  // 127.0.0.0/8 written as a dotted quad.
+  if (!host.starts_with("127.")) return false;
+  int dots = 0;
+  for (const char c : host) {
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      return false;
+  }
+  return dots == 3;
+}
+
 Result<std::unique_ptr<DaemonClient>> DaemonClient::connect(const DaemonFlags& flags) {
   const std::string url = daemonUrlFrom(flags);
   if (url.empty())
@@ -100,6 +114,11 @@ Result<std::unique_ptr<DaemonClient>> DaemonClient::connect(const DaemonFlags& f
   if (!parsed || (parsed->target != "/" && !parsed->target.empty()))
     return makeError(ErrorCode::kUsage,
                      "--via " + url + ": expected the daemon's base URL, http://host:port or https://host:port");
+  if (!parsed->tls && !isLoopbackHost(parsed->host) && !flags.allowInsecure)
+    return makeError(ErrorCode::kUsage, "--via " + url +
+                                            ": plain HTTP to a host that is not loopback would send the API token "
+                                            "in clear; use https:// (api.tls in syncd.yaml), or pass "
+                                            "--allow-insecure-daemon if that link is trusted");
   std::unique_ptr<DaemonClient> c(new DaemonClient());
   c->url_ = parsed->str();
   if (c->url_.ends_with("/")) c->url_.pop_back();

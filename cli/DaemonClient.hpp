@@ -20,9 +20,13 @@ inline constexpr const char* kEnvDaemonTokenFile = "AUTONOMY_SYNCD_TOKEN_FILE";
 inline constexpr const char* kDefaultTokenFile = "/etc/autonomy/syncd.token";
 
 struct DaemonFlags {
-  std::string via;        // http(s)://host:port; empty: $AUTONOMY_SYNCD_URL
-  std::string tokenFile;  // empty: $AUTONOMY_SYNCD_TOKEN_FILE, then /etc/autonomy/syncd.token
+  std::string via;             // http(s)://host:port; empty: $AUTONOMY_SYNCD_URL
+  std::string tokenFile;       // empty: $AUTONOMY_SYNCD_TOKEN_FILE, then /etc/autonomy/syncd.token
+  bool allowInsecure = false;  // --allow-insecure-daemon: send the token over plain HTTP off loopback
 };
+
+// True for 127.0.0.0/8, ::1 and localhost: plain HTTP there never leaves the machine.
+bool isLoopbackHost(std::string_view host);
 
 // The --via URL, from the flag or the environment; empty when neither is set.
 std::string daemonUrlFrom(const DaemonFlags& flags);

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "engine/core/Printable.hpp"
+
 #include "cli/ConsoleProgress.hpp"
 #include "cli/DaemonJobs.hpp"
 #include "cli/ExitCodes.hpp"
@@ -14,12 +16,13 @@ namespace {
 using nlohmann::json;
 
 int fail(const Error& e) {
-  std::fprintf(stderr, "error: %s\n", e.message.c_str());
+  std::fprintf(stderr, "error: %s\n", printable(e.message).c_str());
   return exitForError(e);
 }
 
+// A string the daemon sent, safe to print on one line.
 std::string text(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string("-");
+  return j.contains(key) && j[key].is_string() ? printable(j[key].get<std::string>()) : std::string("-");
 }
 
 std::uint64_t number(const json& j, const char* key) {
@@ -184,6 +187,8 @@ void addDaemonFlags(CLI::App& cmd, DaemonFlags& flags) {
   cmd.add_option("--token-file", flags.tokenFile,
                  "file holding the daemon's API token; default: $" + std::string(kEnvDaemonTokenFile) + ", then " +
                      kDefaultTokenFile);
+  cmd.add_flag("--allow-insecure-daemon", flags.allowInsecure,
+               "permit a plain-HTTP --via URL on a host that is not loopback (the token then travels in clear)");
 }
 
 JobsCommands addJobsCommands(CLI::App& registry, JobsArgs& args) {

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "engine/core/Printable.hpp"
+
 #include "cli/ConsoleProgress.hpp"
 #include "cli/ExitCodes.hpp"
 #include "cli/RemoteSync.hpp"
@@ -12,7 +14,7 @@
 
 namespace autonomy::cli {
 
-void usageError(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
+void usageError(const std::string& message) { std::fprintf(stderr, "error: %s\n", printable(message).c_str()); }
 
 // Fail-closed: a run verifies with a key, or the operator said out loud that it must not.
 Result<std::shared_ptr<const verify::TrustPolicy>> loadVerification(const VerifyFlags& v) {
@@ -108,6 +110,7 @@ Result<std::vector<copy::RepoPlan>> planRepos(const SyncArgs& args) {
     }
     auto ref = oci::RepoRef::parse(text);
     if (!ref) return makeError(ErrorCode::kUsage, "--repos " + text + ": " + ref.error().message);
+    if (auto st = catalog::checkRecordName(ref->repo); !st) return st.error().context("--repos " + text);
     for (const auto& p : plans)
       if (p.dest.repo == ref->repo)
         return makeError(ErrorCode::kUsage, "--repos names repo " + ref->repo + " twice (" + p.dest.str() + ", " +

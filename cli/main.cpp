@@ -9,6 +9,8 @@
 #include "cli/JobsCommand.hpp"
 #include "cli/SidecarCommand.hpp"
 #include "cli/SyncCommand.hpp"
+#include "engine/core/EscapedLogMessage.hpp"
+#include "engine/oci/Reference.hpp"
 
 namespace {
 
@@ -37,7 +39,7 @@ constexpr const char* kSyncFooter =
 void configureLogging(bool verbose, bool quiet) {
   auto logger = spdlog::stderr_color_mt("autonomy");
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%^%l%$: %v");
+  logger->set_formatter(autonomy::escapedFormatter("%^%l%$: %V"));
   spdlog::set_level(verbose ? spdlog::level::debug : quiet ? spdlog::level::warn : spdlog::level::info);
 }
 
@@ -124,6 +126,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   configureLogging(verbose, quiet);
+  for (auto* host : {&sync.fromRegistry, &sync.toRegistry}) *host = autonomy::oci::canonicalRegistryHost(*host);
   sync.quiet = seed.quiet = jobs.quiet = quiet;
   // Engine settings that belong to the daemon's config when the run is handed over (--via).
   for (const char* name :

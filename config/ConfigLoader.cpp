@@ -166,13 +166,17 @@ class Loader {
         continue;
       }
       RegistryConfig registry;
-      registry.host = host.key;
+      registry.host = oci::canonicalRegistryHost(host.key);
       registry.maxConnections = config_.concurrency.connectionsPerRegistry;
       if (!host.value.node.IsNull() && !readRegistry(host, path, registry)) continue;
       if (registry.insecure)
         config_.warnings.push_back(reader_.source() + ":" + std::to_string(host.keyLine) + ": registry " + host.key +
                                    " is reached over plain HTTP (insecure: true)");
-      config_.registries.emplace(host.key, std::move(registry));
+      if (config_.registries.count(registry.host) > 0) {
+        reader_.error(host.keyLine, path, "names the same registry as another entry (host names have no case)");
+        continue;
+      }
+      config_.registries.emplace(registry.host, std::move(registry));
     }
   }
 

@@ -1,5 +1,7 @@
 #include "config/ScheduleReader.hpp"
 
+#include "engine/catalog/SeedRecord.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -137,7 +139,7 @@ class ScheduleReader {
       reader_.error(e->value.line, at(key), valid.error().message);
       return std::nullopt;
     }
-    return text;
+    return oci::canonicalRegistryHost(*text);
   }
 
   bool readRegistries(Schedule& s) {
@@ -174,6 +176,11 @@ class ScheduleReader {
       auto ref = oci::RepoRef::parse(*text);
       if (!ref) {
         reader_.error(item.line, itemPath, ref.error().message);
+        ok = false;
+        continue;
+      }
+      if (auto st = catalog::checkRecordName(ref->repo); !st) {
+        reader_.error(item.line, itemPath, st.error().message);
         ok = false;
         continue;
       }

@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 
+#include "engine/core/EscapedLogMessage.hpp"
+
 namespace autonomy::daemon {
 
 namespace {
@@ -44,10 +46,10 @@ void setupLogging() {
   auto logger = spdlog::stderr_logger_mt("autonomy-syncd");
   if (std::getenv("JOURNAL_STREAM") != nullptr) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
-    formatter->add_flag<JournalPriority>('*').set_pattern("%*%v");
+    formatter->add_flag<JournalPriority>('*').add_flag<EscapedLogMessage>('V').set_pattern("%*%V");
     logger->set_formatter(std::move(formatter));
   } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    logger->set_formatter(escapedFormatter("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %V"));
   }
   spdlog::set_default_logger(logger);
   spdlog::flush_on(spdlog::level::info);

@@ -1,6 +1,8 @@
 // autonomy-syncd: the replication daemon. `--check-config` validates the configuration (and
 // every file it names) and exits; otherwise the daemon runs until SIGTERM/SIGINT.
 // Exit status: 0 clean stop or valid config, 1 runtime failure, 2 configuration error.
+#include <sys/resource.h>
+
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -35,6 +37,12 @@ int main(int argc, char** argv) {
                 c.keys.size());
     for (const auto& w : c.warnings) std::printf("warning: %s\n", w.c_str());
     return 0;
+  }
+  // Many API connections and registry transfers at once: take the whole hard limit for files
+  // (the unit sets LimitNOFILE=65536; a shell's soft limit is often 1024).
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
   }
   daemon::setupLogging();
   daemon::setLogLevel(startup->config.log.level);

@@ -36,6 +36,11 @@ void EventSubscription::close() {
 }
 
 std::shared_ptr<EventSubscription> EventHub::subscribe(const std::string& jobId) {
+  // Streams that ended leave expired entries; a job that publishes nothing more (a finished
+  // job's stream is just its snapshot) would keep them forever. Sweep now and then.
+  if (++subscribes_ % kSweepEvery == 0)
+    for (auto it = subscribers_.begin(); it != subscribers_.end();)
+      it = it->second.expired() ? subscribers_.erase(it) : std::next(it);
   auto sub = std::make_shared<EventSubscription>(executor_);
   subscribers_.emplace(jobId, sub);
   return sub;

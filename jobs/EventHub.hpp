@@ -61,10 +61,13 @@ class EventHub {
   void closeJob(const std::string& jobId);
   void closeAll();
   std::uint64_t lastSeq() const { return seq_; }
+  std::size_t entries() const { return subscribers_.size(); }  // live and not yet swept
 
  private:
+  static constexpr std::uint64_t kSweepEvery = 64;
   boost::asio::any_io_executor executor_;
   std::uint64_t seq_ = 0;
+  std::uint64_t subscribes_ = 0;
   std::multimap<std::string, std::weak_ptr<EventSubscription>> subscribers_;
 };
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "engine/core/AtomicFile.hpp"
+#include "engine/oci/Reference.hpp"
 
 namespace autonomy::catalog {
 
@@ -133,11 +134,30 @@ Result<SeedRecord> seedRecordFromJson(const json& j, const std::string& origin) 
   }
 }
 
+Status checkRecordName(const std::string& repo) {
+  if (auto st = oci::validateRepository(repo); !st) return st;
+  // <out>/<repo>/seed.json beside <out>/catalog.json: a component named seed.json would turn
+  // another repo's record into a directory, a first component catalog.json the roll-up.
+  std::size_t start = 0;
+  for (bool first = true;; first = false) {
+    const auto slash = repo.find('/', start);
+    const auto part =
+        std::string_view(repo).substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (part == "seed.json" || (first && part == "catalog.json"))
+      return makeError(ErrorCode::kUsage, "repository name " + repo + " has a component named " + std::string(part) +
+                                              ", which the output layout reserves (<out>/catalog.json, "
+                                              "<out>/<repo>/seed.json); rename the repository");
+    if (slash == std::string::npos) return {};
+    start = slash + 1;
+  }
+}
+
 std::filesystem::path seedRecordPath(const std::filesystem::path& outDir, const std::string& repo) {
-  return outDir / repo / "seed.json";  // repo passed the name grammar: no "..", no leading '/'
+  return outDir / repo / "seed.json";  // writers check the name first (checkRecordName)
 }
 
 Status writeSeedRecord(const std::filesystem::path& outDir, const SeedRecord& r) {
+  if (auto st = checkRecordName(r.repo); !st) return st.error().context("seed record");
   return writeFileAtomically(seedRecordPath(outDir, r.repo), toJson(r).dump(2) + "\n");
 }
 

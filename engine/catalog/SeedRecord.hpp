@@ -77,6 +77,10 @@ struct SeedRecord {
 nlohmann::json toJson(const SeedRecord& r);
 Result<SeedRecord> seedRecordFromJson(const nlohmann::json& j, const std::string& origin);
 
+// The repo name is usable as a record path: the name grammar (no "..", no leading '/') and no
+// component that collides with the layout (a "seed.json" component, a first "catalog.json").
+Status checkRecordName(const std::string& repo);
+
 // <dir>/<repo path>/seed.json
 std::filesystem::path seedRecordPath(const std::filesystem::path& outDir, const std::string& repo);
 Status writeSeedRecord(const std::filesystem::path& outDir, const SeedRecord& r);

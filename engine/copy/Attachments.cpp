@@ -5,6 +5,7 @@
 #include <set>
 
 #include "engine/copy/TreeCopier.hpp"
+#include "engine/core/BoundedJson.hpp"
 #include "engine/oci/MediaTypes.hpp"
 #include "engine/registry/TaskGroup.hpp"
 
@@ -46,6 +47,11 @@ Result<AttachmentSet> attachmentSet(const oci::Digest& digest, const SignatureSo
     set.referrersFromApi = true;
     auto index = oci::parseManifest(*sources.referrers, oci::media::kOciIndex);
     if (!index) return index.error().context("referrers of " + where + "@" + digest.shortStr());
+    if (index->manifests.size() > kMaxReferrersCopied)
+      return makeError(ErrorCode::kIntegrity, "referrers of " + where + "@" + digest.shortStr() +
+                                                  ": the source lists " + std::to_string(index->manifests.size()) +
+                                                  ", more than the " + std::to_string(kMaxReferrersCopied) +
+                                                  " one image may carry");
     std::set<oci::Digest> seen;
     for (const auto& m : index->manifests) {
       if (!seen.insert(m.digest).second) continue;
@@ -132,15 +138,19 @@ Task<Status> updateReferrersFallback(CopyContext* ctx, std::string dstRepo, oci:
       {"schemaVersion", 2}, {"mediaType", oci::media::kOciIndex}, {"manifests", nlohmann::json::array()}};
   auto existing = co_await ctx->dest->getManifest(dstRepo, tag, ctx->cancel);
   if (existing) {
-    auto j = nlohmann::json::parse(existing->bytes, nullptr, false);
-    if (!j.is_discarded() && j.is_object() && j.contains("manifests") && j["manifests"].is_array()) index = j;
+    // The destination's own index, kept where it is one; bounded like anything a registry sends.
+    auto j = parseBoundedJson(existing->bytes, JsonBounds{4u << 20, 16}, ErrorCode::kRegistry, "fallback index");
+    if (j && j->is_object() && j->contains("manifests") && (*j)["manifests"].is_array()) index = std::move(*j);
   } else if (existing.error().code != ErrorCode::kNotFound) {
     co_return existing.error();
   }
   bool changed = false;
   for (const auto& r : referrers) {
     bool listed = false;
-    for (const auto& m : index["manifests"]) listed = listed || m.value("digest", "") == r.digest.str();
+    for (const auto& m : index["manifests"]) {
+      const auto d = m.is_object() ? m.find("digest") : m.end();
+      listed = listed || (d != m.end() && d->is_string() && d->get_ref<const std::string&>() == r.digest.str());
+    }
     if (listed) continue;
     auto head = co_await ctx->dest->headManifest(dstRepo, r.digest.str(), ctx->cancel);
     if (!head) co_return head.error();

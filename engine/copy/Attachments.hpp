@@ -36,6 +36,9 @@ struct AttachmentSet {
   bool referrersFromApi = false;  // the source answered the referrers API
 };
 
+// Referrers of one image that travel with it (the referrers API may list any number).
+inline constexpr std::size_t kMaxReferrersCopied = 256;
+
 inline constexpr const char* kLockTag = "autonomy.lock";
 inline constexpr const char* kPolicyTag = "autonomy.policy";
 

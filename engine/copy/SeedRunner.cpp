@@ -64,7 +64,14 @@ Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, catalog::SeedRecord* r
   auto [sources, tags, sidecars] = co_await (lookupSignatureSources(ctx, src.repo, digest, req.trust != nullptr) &&
                                              discoverAttachmentTags(ctx, src.repo, digest) &&
                                              maybeSidecars(ctx, src.repo, req.copyPolicy, &missingSidecars));
-  if (!sources) co_return sources.error().context("look up signatures of " + src.str());
+  if (!sources) {
+    if (req.trust) {  // the lookup is part of verifying: a failure is not "skipped"
+      r->verification.skipped = false;
+      r->verification.keyFingerprint = req.trust->key.fingerprint();
+      r->verification.keyType = req.trust->key.describe();
+    }
+    co_return sources.error().context("look up signatures of " + src.str());
+  }
   const auto found = std::make_shared<const SignatureSources>(std::move(*sources));
   auto verified = co_await maybeVerify(ctx, src.repo, digest, req.trust, found);
   if (!verified) {

@@ -1,7 +1,9 @@
 #include "engine/copy/SourceSignatures.hpp"
 
+#include <algorithm>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <set>
+#include <tuple>
 #include <vector>
 
 #include "engine/oci/MediaTypes.hpp"
@@ -33,6 +35,14 @@ Task<Result<std::optional<registry::FetchedManifest>>> manifestIfPresent(CopyCon
   co_return std::optional<registry::FetchedManifest>(std::move(*m));
 }
 
+constexpr std::uint64_t kMinFetchCost = 4096;
+
+// A fetch that failed for this blob alone (absent, or not what its digest says): a reason to look
+// further. Anything else (the link, auth, cancel) stops the verification.
+bool onlyThisBlob(const Error& e) {
+  return e.code == ErrorCode::kNotFound || e.code == ErrorCode::kIntegrity || e.code == ErrorCode::kVerification;
+}
+
 // What each format's search found, for the message when neither yields a valid signature.
 struct Search {
   std::vector<std::string> reasons;
@@ -62,8 +72,9 @@ Task<Result<std::string>> fetchExamined(CopyContext* ctx, std::string repo, oci:
     co_return makeError(ErrorCode::kVerification, "was not fetched: " + std::to_string(kMaxSignatureBytesExamined) +
                                                       " bytes of signatures examined already");
   auto blob = co_await ctx->source->getBlob(repo, d.digest, static_cast<std::size_t>(limit), ctx->cancel);
+  // Every fetch costs at least kMinFetchCost: a thousand empty blobs are not free.
+  search->bytesExamined += std::max<std::uint64_t>(blob ? blob->size() : 0, kMinFetchCost);
   if (!blob) co_return blob.error();
-  search->bytesExamined += blob->size();
   co_return blob;
 }
 
@@ -83,13 +94,15 @@ Task<std::optional<catalog::Verification>> tryLegacy(CopyContext* ctx, std::stri
     co_return std::nullopt;
   }
   std::vector<std::string> reasons;
-  std::set<std::pair<oci::Digest, std::string>> tried;  // a repeated layer is not checked twice
+  std::set<std::tuple<oci::Digest, std::string, std::string>> tried;  // a repeated layer is not checked twice
   std::size_t checked = 0;
   for (std::size_t i = 0; i < layers->size(); ++i) {
     const auto& layer = (*layers)[i];
     const auto sigIt = layer.annotations.find(std::string(verify::kSignatureAnnotation));
     const std::string sig = sigIt != layer.annotations.end() ? sigIt->second : "";
-    if (!tried.insert({layer.digest, sig}).second) continue;
+    const auto bundleIt = layer.annotations.find(std::string(verify::kBundleAnnotation));
+    const std::string rekor = bundleIt != layer.annotations.end() ? bundleIt->second : "";
+    if (!tried.insert({layer.digest, sig, rekor}).second) continue;
     if (++checked > kMaxSignatureLayersExamined) {
       reasons.push_back("stopped after " + std::to_string(kMaxSignatureLayersExamined) + " layers");
       break;
@@ -97,7 +110,7 @@ Task<std::optional<catalog::Verification>> tryLegacy(CopyContext* ctx, std::stri
     const std::string where = "layer " + std::to_string(i + 1);
     auto blob = co_await fetchExamined(ctx, repo, layer, verify::kMaxSignaturePayloadBytes, search);
     if (!blob) {
-      if (blob.error().code != ErrorCode::kVerification) {
+      if (!onlyThisBlob(blob.error())) {
         *hardError = blob.error().context("fetch signature payload " + layer.digest.shortStr());
         co_return std::nullopt;
       }
@@ -159,6 +172,7 @@ Task<std::optional<catalog::Verification>> tryBundles(CopyContext* ctx, std::str
   std::vector<std::string> reasons;
   std::size_t examined = 0;
   std::size_t bundles = 0;
+  std::set<oci::Digest> bundlesSeen;  // a bundle listed again (same digest) is not fetched again
   for (const auto& entry : referrerCandidates(*index)) {
     if (examined++ == kMaxReferrersExamined) {
       reasons.push_back("stopped after " + std::to_string(kMaxReferrersExamined) + " referrers");
@@ -172,12 +186,16 @@ Task<std::optional<catalog::Verification>> tryBundles(CopyContext* ctx, std::str
     }
     auto fetched = co_await ctx->source->getManifest(repo, entry.digest.str(), ctx->cancel);
     if (!fetched) {
-      if (fetched.error().code == ErrorCode::kNotFound) {
-        reasons.push_back(name + " is listed but absent");
+      if (onlyThisBlob(fetched.error())) {
+        reasons.push_back(name + ": " + fetched.error().message);
         continue;
       }
       *hardError = fetched.error().context("fetch " + name);
       co_return std::nullopt;
+    }
+    if (fetched->bytes.size() > kMaxReferrerManifestBytes) {  // the listed size was not the real one
+      reasons.push_back(name + " is " + std::to_string(fetched->bytes.size()) + " bytes; not examined");
+      continue;
     }
     auto m = oci::parseManifest(fetched->bytes, fetched->info.mediaType);
     if (!m || m->isIndex) continue;  // not a signature; the copier decides whether it travels
@@ -186,11 +204,14 @@ Task<std::optional<catalog::Verification>> tryBundles(CopyContext* ctx, std::str
       continue;
     }
     for (const auto& layer : m->layers) {
-      if (!verify::isBundleMediaType(layer.mediaType)) continue;
-      ++bundles;
+      if (!verify::isBundleMediaType(layer.mediaType) || !bundlesSeen.insert(layer.digest).second) continue;
+      if (++bundles > kMaxBundlesExamined) {
+        reasons.push_back("stopped after " + std::to_string(kMaxBundlesExamined) + " bundles");
+        break;
+      }
       auto blob = co_await fetchExamined(ctx, repo, layer, verify::kMaxBundleBytes, search);
       if (!blob) {
-        if (blob.error().code != ErrorCode::kVerification) {
+        if (!onlyThisBlob(blob.error())) {
           *hardError = blob.error().context("fetch bundle of " + name);
           co_return std::nullopt;
         }
@@ -212,6 +233,7 @@ Task<std::optional<catalog::Verification>> tryBundles(CopyContext* ctx, std::str
       v.tlogVerified = ok->tlogVerified;
       co_return v;
     }
+    if (bundles > kMaxBundlesExamined) break;
   }
   if (bundles == 0 && reasons.empty())
     search->note("no Sigstore bundle among the " + std::to_string(index->manifests.size()) + " referrer(s) of " +

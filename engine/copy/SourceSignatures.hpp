@@ -20,6 +20,7 @@ inline constexpr std::size_t kMaxSignatureLayersExamined = 64;          // simpl
 inline constexpr std::uint64_t kMaxSignatureBytesExamined = 16u << 20;  // payloads + bundles, per image
 inline constexpr std::size_t kMaxReferrersExamined = 32;                // referrer manifests fetched per image
 inline constexpr std::uint64_t kMaxReferrerManifestBytes = 64 * 1024;
+inline constexpr std::size_t kMaxBundlesExamined = 16;  // distinct bundle blobs fetched per image
 
 // Without forVerification the tags are only looked at (HEAD): sig->bytes is then empty, and so
 // is `referrers` unless the referrers API answered.

@@ -56,18 +56,58 @@ std::vector<oci::Descriptor> ManifestTree::blobs() const {
   return out;
 }
 
+namespace {
+
+// What one fetchTree() may hold, whatever the source lists: manifests are kept in memory until
+// the top is pushed, so their count and bytes are bounded (README, "Limits").
+struct TreeBudget {
+  std::set<oci::Digest> seen;  // a child listed twice is fetched and pushed once
+  std::size_t manifests = 0;
+  std::uint64_t bytes = 0;
+};
+
+// Appends `digest`'s subtree to tree->children in push order (an index's children before it).
+Task<Status> collectChild(CopyContext* ctx, std::string srcRepo, oci::Digest digest, std::size_t depth,
+                          ManifestTree* tree, TreeBudget* budget) {
+  if (!budget->seen.insert(digest).second) co_return Status{};
+  if (++budget->manifests > kMaxTreeManifests)
+    co_return makeError(ErrorCode::kIntegrity, "index " + srcRepo + "@" + tree->top.info.digest.shortStr() +
+                                                   " lists more than " + std::to_string(kMaxTreeManifests) +
+                                                   " distinct manifests; refusing to copy it");
+  auto node = co_await fetchNode(ctx, srcRepo, digest.str());
+  if (!node) co_return node.error();
+  budget->bytes += node->bytes.size();
+  if (budget->bytes > kMaxTreeBytes)
+    co_return makeError(ErrorCode::kIntegrity, "index " + srcRepo + "@" + tree->top.info.digest.shortStr() +
+                                                   " holds more than " + std::to_string(kMaxTreeBytes >> 20) +
+                                                   " MiB of manifests; refusing to copy it");
+  if (node->parsed.isIndex) {
+    if (depth >= kMaxTreeDepth)
+      co_return makeError(ErrorCode::kIntegrity, "index " + srcRepo + "@" + tree->top.info.digest.shortStr() +
+                                                     " nests indexes deeper than " + std::to_string(kMaxTreeDepth) +
+                                                     " levels; refusing to copy it");
+    for (const auto& child : node->parsed.manifests) {
+      auto st = co_await collectChild(ctx, srcRepo, child.digest, depth + 1, tree, budget);
+      if (!st) co_return st;
+    }
+  }
+  tree->children.push_back(std::move(*node));
+  co_return Status{};
+}
+
+}  // namespace
+
 Task<Result<ManifestTree>> fetchTree(CopyContext* ctx, std::string srcRepo, std::string reference) {
   auto top = co_await fetchNode(ctx, srcRepo, reference);
   if (!top) co_return top.error();
   ManifestTree tree;
   tree.top = std::move(*top);
+  TreeBudget budget;
+  budget.seen.insert(tree.top.info.digest);
+  budget.bytes = tree.top.bytes.size();
   for (const auto& child : tree.top.parsed.manifests) {
-    auto node = co_await fetchNode(ctx, srcRepo, child.digest.str());
-    if (!node) co_return node.error();
-    if (node->parsed.isIndex)
-      co_return makeError(ErrorCode::kIntegrity, "index " + srcRepo + "@" + tree.top.info.digest.shortStr() +
-                                                     " nests another index; nested indexes are not copied");
-    tree.children.push_back(std::move(*node));
+    auto st = co_await collectChild(ctx, srcRepo, child.digest, 1, &tree, &budget);
+    if (!st) co_return st.error();
   }
   co_return tree;
 }

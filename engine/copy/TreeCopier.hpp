@@ -2,6 +2,8 @@
 // A manifest and everything under it (an index's child manifests, every blob), copied
 // bottom-up: blobs first, then child manifests by digest. The caller pushes the top last,
 // so a tag never names content the destination does not fully hold.
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -9,6 +11,12 @@
 #include "engine/oci/Manifest.hpp"
 
 namespace autonomy::copy {
+
+// Bounds on one tree (an image index, an attachment or referrers index): distinct manifests,
+// their bytes (held until the top is pushed), and indexes nested in indexes.
+inline constexpr std::size_t kMaxTreeManifests = 256;
+inline constexpr std::uint64_t kMaxTreeBytes = 16u << 20;
+inline constexpr std::size_t kMaxTreeDepth = 4;
 
 struct ManifestNode {
   registry::ManifestInfo info;
@@ -18,11 +26,14 @@ struct ManifestNode {
 
 struct ManifestTree {
   ManifestNode top;
-  std::vector<ManifestNode> children;          // for an index: every platform's manifest
+  // For an index: every manifest under it, once each, in push order (a nested index after its
+  // own children).
+  std::vector<ManifestNode> children;
   std::vector<oci::Descriptor> blobs() const;  // unique, in a stable order
 };
 
-// Fetches `reference` and, for an index, each child; every digest is checked.
+// Fetches `reference` and, for an index, everything under it (nested indexes too); every digest
+// is checked and the bounds above hold.
 registry::Task<Result<ManifestTree>> fetchTree(CopyContext* ctx, std::string srcRepo, std::string reference);
 
 // Blobs (bounded by limits.blobsPerRepo), then children by digest. Not the top.

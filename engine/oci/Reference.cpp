@@ -1,39 +1,111 @@
 #include "engine/oci/Reference.hpp"
 
-#include <regex>
+#include <string>
 
 namespace autonomy::oci {
 
 namespace {
-// distribution/reference: path components of lowercase alnum joined by separators.
-const std::regex& componentRe() {
-  static const std::regex re("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*");
-  return re;
+// Hand-written matchers for the distribution/reference grammar: linear time and no recursion,
+// whatever an API client or a registry sends (std::regex backtracks on the stack and overflowed
+// it on a 130,000-character name).
+bool isLower(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool isAlnum(char c) { return isLower(c) || (c >= 'A' && c <= 'Z'); }
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+// [a-z0-9]+ ((\.|_|__|-+) [a-z0-9]+)*
+bool validComponent(std::string_view part) {
+  std::size_t i = 0;
+  const std::size_t n = part.size();
+  while (true) {
+    const std::size_t runStart = i;
+    while (i < n && isLower(part[i])) ++i;
+    if (i == runStart) return false;  // empty, or a separator where a letter must be
+    if (i == n) return true;
+    if (part[i] == '.') {
+      ++i;
+    } else if (part[i] == '_') {
+      ++i;
+      if (i < n && part[i] == '_') ++i;
+    } else if (part[i] == '-') {
+      while (i < n && part[i] == '-') ++i;
+    } else {
+      return false;
+    }
+  }
 }
-const std::regex& tagRe() {
-  static const std::regex re("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
-  return re;
+
+// [A-Za-z0-9_][A-Za-z0-9._-]{0,127}
+bool validTagText(std::string_view tag) {
+  if (tag.empty() || tag.size() > kMaxTagLength || !(isAlnum(tag[0]) || tag[0] == '_')) return false;
+  for (const char c : tag)
+    if (!(isAlnum(c) || c == '_' || c == '.' || c == '-')) return false;
+  return true;
 }
-const std::regex& hostRe() {
-  static const std::regex re(
-      "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\]"
-      ")"
-      "(?::[0-9]{1,5})?");
-  return re;
+
+// label(.label)* with label = [A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?, or [IPv6], then (:port)?
+bool validHostText(std::string_view host) {
+  if (host.empty()) return false;
+  std::string_view name = host;
+  std::string_view port;
+  if (!host.empty() && host[0] == '[') {
+    const auto close = host.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    for (const char c : host.substr(1, close - 1))
+      if (!(isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.')) return false;
+    name = {};
+    port = host.substr(close + 1);
+  } else if (const auto colon = host.find(':'); colon != std::string_view::npos) {
+    name = host.substr(0, colon);
+    port = host.substr(colon);
+  }
+  if (!port.empty()) {
+    if (port[0] != ':' || port.size() < 2 || port.size() > 6) return false;
+    for (const char c : port.substr(1))
+      if (!isDigit(c)) return false;
+  }
+  if (host[0] == '[') return true;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = name.find('.', start);
+    const auto label = name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (label.empty() || !isAlnum(label.front()) || !isAlnum(label.back())) return false;
+    for (const char c : label)
+      if (!(isAlnum(c) || c == '-')) return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
 }
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// Input echoed into a message: at most 64 characters, control characters escaped.
+std::string quoted(std::string_view s) {
+  constexpr std::size_t kShown = 64;
+  std::string out = "'";
+  for (std::size_t i = 0; i < s.size() && i < kShown; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (s.size() > kShown) out += "…(" + std::to_string(s.size()) + " characters)";
+  return out + "'";
+}
 }  // namespace
 
 Status validateRepository(std::string_view repo) {
   if (repo.empty()) return makeError(ErrorCode::kUsage, "empty repository name");
   if (repo.size() > kMaxRepoLength)
-    return makeError(ErrorCode::kUsage, "repository name " + quoted(repo.substr(0, 40)) + "… is " +
-                                            std::to_string(repo.size()) + " characters; the limit is 255");
+    return makeError(ErrorCode::kUsage, "repository name " + quoted(repo) + " is " + std::to_string(repo.size()) +
+                                            " characters; the limit is 255");
   std::size_t start = 0;
   while (true) {
     const auto slash = repo.find('/', start);
     const auto part = repo.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-    if (!std::regex_match(part.begin(), part.end(), componentRe()))
+    if (!validComponent(part))
       return makeError(ErrorCode::kUsage,
                        "invalid repository name " + quoted(repo) + ": path component " + quoted(part) +
                            " must be lowercase letters and digits, separated by '.', '_', '__' or '-' "
@@ -46,7 +118,7 @@ Status validateRepository(std::string_view repo) {
 
 Status validateTag(std::string_view tag) {
   if (tag.empty()) return makeError(ErrorCode::kUsage, "empty tag");
-  if (tag.size() > kMaxTagLength || !std::regex_match(tag.begin(), tag.end(), tagRe()))
+  if (!validTagText(tag))
     return makeError(ErrorCode::kUsage,
                      "invalid tag " + quoted(tag) + ": up to 128 of A-Z a-z 0-9 _ . -, not starting with '.' or '-'");
   return {};
@@ -54,10 +126,17 @@ Status validateTag(std::string_view tag) {
 
 Status validateRegistryHost(std::string_view host) {
   if (host.empty()) return makeError(ErrorCode::kUsage, "empty registry host");
-  if (!std::regex_match(host.begin(), host.end(), hostRe()))
+  if (host.size() > kMaxHostLength || !validHostText(host))
     return makeError(ErrorCode::kUsage, "invalid registry host " + quoted(host) +
                                             ": expected host[:port] such as edge-a.local:5000 (no scheme, no path)");
   return {};
+}
+
+std::string canonicalRegistryHost(std::string_view host) {
+  std::string out(host);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
 }
 
 std::string RepoRef::str() const {
@@ -99,6 +178,7 @@ Result<ImageRef> ImageRef::parse(std::string_view text) {
   ImageRef out;
   out.host = std::string(text.substr(0, slash));
   if (auto s = validateRegistryHost(out.host); !s) return s.error().context("image reference " + quoted(text));
+  out.host = canonicalRegistryHost(out.host);
   auto r = RepoRef::parse(text.substr(slash + 1));
   if (!r) return r.error();
   out.ref = std::move(*r);

@@ -12,11 +12,16 @@ namespace autonomy::oci {
 
 inline constexpr std::size_t kMaxRepoLength = 255;
 inline constexpr std::size_t kMaxTagLength = 128;
+inline constexpr std::size_t kMaxHostLength = 255 + 6;  // a DNS name and ":port"
 
 Status validateRepository(std::string_view repo);
 Status validateTag(std::string_view tag);
 // host[:port]; a bare word, an IPv4, a bracketed IPv6 or a DNS name.
 Status validateRegistryHost(std::string_view host);
+// One spelling per registry host (host names have no case: LOCALHOST:5000 is localhost:5000), so
+// that repo locks, connection pools, upload journals and config lookups agree. Every front end
+// applies it where a host comes in.
+std::string canonicalRegistryHost(std::string_view host);
 
 // A repo with a tag or a digest, without a registry host: "fleet/nav:v2", "demo@sha256:…".
 struct RepoRef {

@@ -62,6 +62,9 @@ Error RegistryClient::statusError(const HttpResponse& r, const std::string& what
     const auto& e = j["errors"][0];
     if (e.is_object()) detail = e.value("code", "") + ": " + e.value("message", "");
   }
+  // The registry's own words, bounded: they end up in records and on the operator's screen.
+  constexpr std::size_t kMaxDetail = 300;
+  if (detail.size() > kMaxDetail) detail = detail.substr(0, kMaxDetail) + "…";
   const std::string base = what + " at " + settings_.host + ": HTTP " + std::to_string(r.status) +
                            (detail.empty() ? "" : " (" + detail + ")");
   switch (r.status) {
@@ -148,10 +151,25 @@ Task<Status> RegistryClient::ping(CancelTokenPtr cancel) {
   co_return Status{};
 }
 
+Status RegistryClient::checkClearText(const Url& target, std::string_view what) const {
+  // A registry reached over HTTPS may not send us, or our credentials, on to plain HTTP unless
+  // the operator allowed clear text for it (--allow-insecure-registry, insecure: true).
+  if (target.tls || !tls_ || settings_.insecure) return {};
+  return makeError(ErrorCode::kAuth, settings_.host + " (HTTPS) puts its " + std::string(what) + " at plain-HTTP " +
+                                         target.authority() +
+                                         ": refusing to send credentials or content in clear (allow insecure for " +
+                                         settings_.host + " only if that link is trusted)");
+}
+
 Task<Status> RegistryClient::fetchToken(std::vector<std::string> scopes, CancelTokenPtr cancel) {
   const auto realm = challenge_ ? challenge_->param("realm") : "";
   auto url = Url::parse(realm);
   if (!url) co_return makeError(ErrorCode::kAuth, settings_.host + " sent a Bearer challenge without a usable realm");
+  if (auto st = checkClearText(*url, "token realm"); !st) co_return st;
+  if (origin_ && url->authority() != origin_->url.authority() && !realmLogged_) {
+    realmLogged_ = true;
+    spdlog::info("{}: token realm on another host, {}", settings_.host, url->authority());
+  }
   std::string target = url->target;
   if (auto service = challenge_->param("service"); !service.empty()) target = appendQuery(target, "service", service);
   for (const auto& s : scopes) target = appendQuery(target, "scope", s);

@@ -110,12 +110,15 @@ class RegistryClient {
   Task<Result<Probe>> probe(Url url, bool retry, CancelTokenPtr cancel);
   Task<void> backoff(int attempt, std::optional<std::chrono::seconds> retryAfter, CancelTokenPtr cancel);
   Error statusError(const HttpResponse& r, const std::string& what) const;
+  // Refuses plain HTTP for a realm or redirect when this registry is reached over HTTPS.
+  Status checkClearText(const Url& target, std::string_view what) const;
   Url urlFor(std::string target) const;
 
   ConnectionPool& pool_;
   RegistrySettings settings_;
   bool ready_ = false;
   bool tls_ = true;
+  bool realmLogged_ = false;
   std::optional<Origin> origin_;
   std::optional<AuthChallenge> challenge_;
   struct Token {

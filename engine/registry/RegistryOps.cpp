@@ -129,6 +129,7 @@ Task<Result<std::unique_ptr<BlobReader>>> RegistryClient::openBlob(std::string r
       lease.discard();
       auto loc = Url::resolve(origin_->url, resp.header("Location"));
       if (!loc) co_return loc.error();
+      if (auto st = checkClearText(*loc, "blob redirect"); !st) co_return st.error();
       if (loc->originKey() != origin_->url.originKey()) {
         auto o = co_await originFor(*loc);
         if (!o) co_return o.error();

@@ -1,5 +1,6 @@
 #include "engine/verify/RekorEntry.hpp"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "engine/core/Base64.hpp"
@@ -30,16 +31,17 @@ std::string toHex(std::string_view bytes) {
   return out;
 }
 
-// Bundles write int64 fields as JSON strings (protobuf's JSON mapping); legacy cosign as numbers.
+// Bundles write int64 fields as JSON strings (protobuf's JSON mapping, which leaves out zero
+// values: a missing field is 0); legacy cosign writes numbers.
 Result<std::int64_t> int64Member(const json& parent, const char* key) {
   const auto it = parent.find(key);
-  if (it == parent.end()) return tlogError(std::string("has no \"") + key + "\"");
+  if (it == parent.end()) return std::int64_t{0};
   if (it->is_number_integer()) return it->get<std::int64_t>();
   if (it->is_string()) {
     const auto& s = it->get_ref<const std::string&>();
-    if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos)
-      return tlogError(std::string("has a malformed \"") + key + "\"");
-    return static_cast<std::int64_t>(std::stoll(s));
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec == std::errc() && end == s.data() + s.size() && !s.empty() && value >= 0) return value;
   }
   return tlogError(std::string("has a malformed \"") + key + "\"");
 }

@@ -50,10 +50,13 @@ Status readVerificationMaterial(const json& material, SigstoreBundle& out) {
     if (entries->size() > kMaxTlogEntries)
       return bundleError("has " + std::to_string(entries->size()) + " tlog entries, more than " +
                          std::to_string(kMaxTlogEntries));
+    out.tlogEntriesListed = entries->size();
     for (const auto& e : *entries) {
       auto entry = tlogEntryFromBundle(e);
-      if (!entry) return entry.error();
-      out.tlogEntries.push_back(std::move(*entry));
+      if (entry)
+        out.tlogEntries.push_back(std::move(*entry));
+      else
+        out.tlogErrors.push_back(entry.error().message);
     }
   }
   if (const json* tsv = member(material, "timestampVerificationData", json::value_t::object))
@@ -63,9 +66,10 @@ Status readVerificationMaterial(const json& material, SigstoreBundle& out) {
 
 // Why one tlog entry check failed for each entry, or success for the first that vouches.
 Status checkTlog(const SigstoreBundle& b, const TrustPolicy& trust, const TlogSubject& subject) {
-  if (b.tlogEntries.empty())
+  if (b.tlogEntriesListed == 0)
     return bundleError("has no tlog entries, but --rekor-pub-key makes a verified log entry mandatory");
   std::string reasons;
+  for (const auto& e : b.tlogErrors) reasons += (reasons.empty() ? "" : "; ") + e;
   for (const auto& e : b.tlogEntries) {
     auto st = verifyTlogEntry(e, trust.rekorKeys, subject);
     if (st) return {};
@@ -122,16 +126,16 @@ Result<VerifiedBundle> verifyImageSignatureBundle(const oci::Digest& expected, c
                        std::string(kInTotoPayloadType) + "'");
   // The signature is checked before the statement is read: unsigned JSON is never trusted.
   const std::string pae = dssePae(bundle->payloadType, bundle->payload);
-  const std::string* accepted = nullptr;
+  std::vector<const std::string*> verified;  // with a log required, any of them may be the logged one
   std::size_t checked = 0;
   for (const auto& sig : bundle->signatures) {
     ++checked;
     if (verifySignatureBytes(trust.key, pae, sig)) {
-      accepted = &sig;
-      break;
+      verified.push_back(&sig);
+      if (!trust.requiresTlog()) break;
     }
   }
-  if (accepted == nullptr)
+  if (verified.empty())
     return bundleError(
         "signature does not verify with key " + trust.key.fingerprint() + " (" + trust.key.describe() + ")" +
         (bundle->hasCertificate ? "; it was made keylessly (certificate), which is not trusted here" : ""));
@@ -142,11 +146,15 @@ Result<VerifiedBundle> verifyImageSignatureBundle(const oci::Digest& expected, c
   out.statementType = statement->type;
   out.predicateType = statement->predicateType;
   out.signaturesChecked = checked;
-  out.hasTlog = !bundle->tlogEntries.empty();
+  out.hasTlog = bundle->tlogEntriesListed > 0;
   out.hasTimestamps = bundle->timestamps > 0;
   if (trust.requiresTlog()) {
-    const TlogSubject subject{*accepted, &trust.key, Sha256::hex(bundle->payload)};
-    if (auto st = checkTlog(*bundle, trust, subject); !st) return st.error();
+    Status logged = bundleError("has no verified log entry");
+    for (const auto* sig : verified) {
+      logged = checkTlog(*bundle, trust, TlogSubject{*sig, &trust.key, Sha256::hex(bundle->payload)});
+      if (logged) break;
+    }
+    if (!logged) return logged.error();
     out.tlogVerified = true;
   }
   return out;

@@ -28,8 +28,10 @@ inline constexpr std::size_t kMaxBundleDepth = 16;
 inline constexpr std::size_t kMaxEnvelopeSignatures = 16;
 inline constexpr std::size_t kMaxTlogEntries = 16;
 
+// "...bundle+json;version=0.1" or "...bundle.v0.3+json", never "...bundleXYZ".
 inline bool isBundleMediaType(std::string_view mt) {
-  return mt.substr(0, kBundleMediaTypePrefix.size()) == kBundleMediaTypePrefix;
+  const auto n = kBundleMediaTypePrefix.size();
+  return mt.size() > n && mt.substr(0, n) == kBundleMediaTypePrefix && (mt[n] == '+' || mt[n] == '.');
 }
 
 struct SigstoreBundle {
@@ -39,8 +41,10 @@ struct SigstoreBundle {
   std::string payload;                  // decoded
   std::vector<std::string> signatures;  // decoded signature bytes, in order
   bool hasCertificate = false;          // keyless: not trusted here (no Fulcio root)
-  std::vector<TlogEntry> tlogEntries;
-  std::size_t timestamps = 0;  // RFC 3161 timestamps carried (recorded, not checked)
+  std::vector<TlogEntry> tlogEntries;   // the entries that parsed
+  std::size_t tlogEntriesListed = 0;    // as many as the bundle lists
+  std::vector<std::string> tlogErrors;  // why the others did not parse (only fatal when a log is required)
+  std::size_t timestamps = 0;           // RFC 3161 timestamps carried (recorded, not checked)
 };
 
 // Structure only; errors are kVerification and say what is wrong.

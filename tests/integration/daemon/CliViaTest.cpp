@@ -170,6 +170,16 @@ TEST_F(CliVia, ExitStatusAndErrorsMatchALocalRun) {
   EXPECT_NE(unreachable.stderrText.find("cannot reach autonomy-syncd at " + deadUrl), std::string::npos)
       << unreachable.stderrText;
 
+  // Plain HTTP off loopback would carry the token in clear: refused before any connection
+  // (.invalid never resolves), unless asked for.
+  auto clear = autonomy({"registry", "jobs", "list", "--via", "http://edge-b.invalid:7480"});
+  EXPECT_EQ(clear.exitCode, 2) << clear.describe();
+  EXPECT_NE(clear.stderrText.find("--allow-insecure-daemon"), std::string::npos) << clear.describe();
+  auto asked = autonomy({"registry", "jobs", "list", "--via", "http://edge-b.invalid:7480", "--allow-insecure-daemon",
+                         "--token-file", (work() / "wrong.token").string()});
+  EXPECT_EQ(asked.exitCode, 1) << asked.describe();  // allowed, then unreachable
+  EXPECT_EQ(asked.stderrText.find("--allow-insecure-daemon"), std::string::npos) << asked.describe();
+
   // --key without --via is a usage error; so is a job command with no daemon named.
   auto keyLocal = autonomy({"registry", "sync", "--from-registry", a().host(), "--to-registry", b().host(), "--repos",
                             "signed:v1", "--key", "fleet"});

@@ -282,3 +282,51 @@ TEST_F(SyncAuth, PlainHttpRegistryNeedsAllowInsecure) {
 
 }  // namespace
 }  // namespace autonomy::testing::syncit
+
+namespace autonomy::testing::syncit {
+namespace {
+
+// An HTTPS registry whose token realm is plain HTTP would have our Basic credentials sent in
+// clear: refused, unless the operator allowed clear text for that registry.
+TEST_F(SyncTls, PlainHttpTokenRealmOfAnHttpsRegistryIsRefusedUnlessInsecureIsAllowed) {
+  TokenUser user;
+  user.name = "robot";
+  user.password = "s3cret";
+  user.actions = {"pull", "push"};
+  TokenServerOptions tokenOptions;
+  tokenOptions.users = {user};
+  TokenServer tokens(tokenOptions);
+  RegistryOptions secured;
+  secured.tls = ca_.registryTls(false);
+  startA(secured);
+  secured.tokenAuth = tokens.registryAuth();  // realm http://127.0.0.1:<port>/token
+  startB(secured);
+  SkopeoOptions pushOptions;
+  pushOptions.certDir = ca_.writeCertsDir(work() / "push-certs", a().host());
+  push(a(), buildSmallImage(351), "demo", "v1", pushOptions);
+  const auto certsRoot = work() / "certs.d";
+  ca_.writeCertsDir(certsRoot, a().host());
+  ca_.writeCertsDir(certsRoot, b().host());
+  const auto authFile = writeAuthFile("auth.json", {{b().host(), "robot:s3cret"}});
+  const std::vector<std::string> flags{"--skip-verify", "--authfile", authFile.string(), "--certs-dir",
+                                       certsRoot.string()};
+
+  auto refused = sync(a().host(), b().host(), {"demo:v1"}, flags, /*insecure=*/false);
+  EXPECT_EQ(refused.exitCode(), 1) << refused.describe();
+  const auto seed = seedJson(refused, "demo");
+  EXPECT_EQ(seed["error"]["code"], "auth") << seed.dump(2);
+  const auto message = seed["error"]["message"].get<std::string>();
+  EXPECT_TRUE(contains(message, "token realm at plain-HTTP")) << message;
+  EXPECT_TRUE(contains(message, "refusing to send credentials")) << message;
+  EXPECT_EQ(tokens.requestCount(), 0u) << "credentials went to the plain-HTTP realm";
+  EXPECT_FALSE(b().hasTag("demo", "v1"));
+
+  // The operator's explicit choice: clear text allowed for these registries.
+  auto allowed = sync(a().host(), b().host(), {"demo:v1"}, flags, /*insecure=*/true);
+  ASSERT_EQ(allowed.exitCode(), 0) << allowed.describe();
+  EXPECT_GE(tokens.requestCount(), 1u);
+  EXPECT_TRUE(b().hasTag("demo", "v1"));
+}
+
+}  // namespace
+}  // namespace autonomy::testing::syncit

@@ -11,6 +11,11 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "tests/support/process/Subprocess.hpp"
 #include "tests/support/process/TempDir.hpp"
 #include "tests/support/process/TestCa.hpp"
@@ -23,8 +28,8 @@ constexpr const char* kToken = "server-test-token-0123456789";
 
 class HttpServerTest : public ::testing::Test {
  protected:
-  void startServer(std::vector<config::ListenAddress> listen, std::optional<config::TlsConfig> tls = std::nullopt) {
-    ServerOptions opts;
+  void startServer(std::vector<config::ListenAddress> listen, std::optional<config::TlsConfig> tls = std::nullopt,
+                   ServerOptions opts = {}) {
     opts.listen = std::move(listen);
     opts.tls = std::move(tls);
     opts.sseKeepAlive = std::chrono::seconds(1);
@@ -193,6 +198,61 @@ TEST_F(HttpServerTest, ABusyPortIsAnErrorNamingTheAddress) {
   auto st = second.start();
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message.find("127.0.0.1:" + port), std::string::npos) << st.error().message;
+}
+
+}  // namespace
+}  // namespace autonomy::api
+
+namespace autonomy::api {
+namespace {
+
+// A raw client socket on 127.0.0.1 that sends `text` (possibly a half request) and then holds on.
+int holdConnection(const std::string& url, const std::string& text) {
+  const auto port = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
+  if (!text.empty() && ::send(fd, text.data(), text.size(), MSG_NOSIGNAL) < 0) return -1;
+  return fd;
+}
+
+// Idle and half-sent connections, unauthenticated, fill the server past its limits: an
+// authenticated request still gets in (the waiting connections are shed), and the server never
+// holds more than its limit.
+TEST_F(HttpServerTest, IdleAndHalfSentConnectionsAreShedForANewOne) {
+  ServerOptions opts;
+  opts.maxConnections = 40;
+  opts.maxConnectionsPerPeer = 30;
+  startServer({loopback()}, std::nullopt, opts);
+  std::vector<int> held;
+  for (int i = 0; i < 100; ++i) held.push_back(holdConnection(url_, ""));
+  for (int i = 0; i < 50; ++i) held.push_back(holdConnection(url_, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "));
+  for (int fd : held) ASSERT_GE(fd, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the server accept them all
+  EXPECT_LE(onIo([this] { return server_->openConnections(); }), 30u) << "per-peer limit";
+
+  auto r = curl({"-H", auth(), "-w", "\n%{http_code}", url_ + "/v1/jobs"});
+  ASSERT_TRUE(r.ok()) << r.describe();
+  EXPECT_NE(r.stdoutText.find("\n200"), std::string::npos) << r.stdoutText;
+  for (int fd : held) ::close(fd);
+}
+
+// A request header that never finishes is cut off at the header deadline.
+TEST_F(HttpServerTest, HalfSentHeaderIsClosedAtItsDeadline) {
+  ServerOptions opts;
+  opts.headerTimeout = std::chrono::seconds(1);
+  startServer({loopback()}, std::nullopt, opts);
+  const int fd = holdConnection(url_, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  ASSERT_GE(fd, 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char byte = 0;
+  const auto n = ::recv(fd, &byte, 1, 0);  // 0: the server closed it; -1: still open after 5 s
+  EXPECT_EQ(n, 0);
+  ::close(fd);
 }
 
 }  // namespace

@@ -108,3 +108,34 @@ TEST(JobRequest, IdempotencyKeysArePrintableAndBounded) {
 
 }  // namespace
 }  // namespace autonomy::api
+
+namespace autonomy::api {
+namespace {
+
+// One key per host: LOCALHOST:6432 and localhost:6432 are one destination for the repo locks.
+TEST(JobRequest, RegistryHostsAreCanonical) {
+  auto body = validBody();
+  body["from_registry"] = "EDGE-A.Local:5000";
+  body["to_registry"] = "LOCALHOST:6432";
+  auto spec = parseJobRequest(body.dump());
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  EXPECT_EQ(spec->from, "edge-a.local:5000");
+  EXPECT_EQ(spec->to, "localhost:6432");
+}
+
+TEST(JobRequest, LongOrCollidingNamesAreRefusedWithTheField) {
+  auto body = validBody();
+  body["from_registry"] = std::string(200000, 'a');
+  EXPECT_EQ(blamed(body), "from_registry");
+  body = validBody();
+  body["repos"] = {std::string(200000, 'r') + ":v1"};
+  EXPECT_EQ(blamed(body), "repos[0]");
+  body = validBody();
+  body["repos"] = {"app:v1", "catalog.json/app:v1"};
+  EXPECT_EQ(blamed(body), "repos[1]");
+  body["repos"] = {"app/seed.json:v1"};
+  EXPECT_EQ(blamed(body), "repos[0]");
+}
+
+}  // namespace
+}  // namespace autonomy::api

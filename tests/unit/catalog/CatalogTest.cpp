@@ -84,3 +84,40 @@ TEST(SeedCatalog, RejectsAMissingDirectoryAndBrokenRecords) {
   std::ofstream(out.dir / "x/seed.json") << "{ not json";
   EXPECT_FALSE(buildCatalogFromDir(out.dir).ok());
 }
+
+TEST(SeedRecord, NewVerificationFieldsRoundTrip) {
+  auto r = record("fleet/nav", kStatusCopied);
+  r.verification.skipped = false;
+  r.verification.format = kFormatSigstoreBundle;
+  r.verification.predicateType = "https://sigstore.dev/cosign/sign/v1";
+  r.verification.tlogEntries = true;
+  r.verification.timestamps = true;
+  r.verification.tlogVerified = true;
+  const auto j = toJson(r);
+  EXPECT_EQ(j["verification"]["format"], "sigstore-bundle");
+  auto back = seedRecordFromJson(j, "test");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(toJson(*back), j);
+  r.verification.format.clear();
+  r.verification.predicateType.clear();
+  EXPECT_TRUE(toJson(r)["verification"]["format"].is_null());
+  EXPECT_TRUE(toJson(r)["verification"]["predicate_type"].is_null());
+}
+
+// Names read back from a daemon or elsewhere never become paths outside --out, and no repo's
+// record can collide with another's or with catalog.json.
+TEST(SeedRecord, WriterRefusesNamesThatEscapeOrCollide) {
+  TempOut out;
+  for (const std::string repo : {"../../escaped", "/abs", "Upper", "catalog.json", "catalog.json/app", "app/seed.json",
+                                 "seed.json", "a/seed.json/b"}) {
+    auto st = writeSeedRecord(out.dir / "o", record(repo, kStatusCopied));
+    EXPECT_FALSE(st.ok()) << repo;
+    EXPECT_FALSE(checkRecordName(repo).ok()) << repo;
+  }
+  EXPECT_FALSE(std::filesystem::exists(out.dir / "escaped"));
+  EXPECT_FALSE(std::filesystem::exists(out.dir / "o" / "catalog.json"));
+  for (const std::string repo : {"app", "fleet/catalog.json", "app/seed-json", "seed.json.d/app"}) {
+    EXPECT_TRUE(checkRecordName(repo).ok()) << repo;
+    EXPECT_TRUE(writeSeedRecord(out.dir / "o", record(repo, kStatusCopied)).ok()) << repo;
+  }
+}

@@ -51,3 +51,9 @@ TEST(FindCredentials, ExplicitMissingFileIsAnErrorAndEnvFileIsUsed) {
   ASSERT_TRUE(*c);
   EXPECT_EQ((*c)->username, "u");
 }
+
+TEST(AuthFile, HostNamesMatchWithoutCase) {
+  auto f = autonomy::registry::AuthFile::parse(R"({"auths":{"Edge-A.Local:5000":{"auth":"dXNlcjpwYXNz"}}})", "test");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_TRUE(f->lookup("edge-a.local:5000"));
+}

@@ -193,3 +193,32 @@ TEST(RekorEntry, MalformedEntriesAreRefused) {
   EXPECT_EQ(ok->logIndex, 7);
   EXPECT_EQ(ok->kind, "dsse");
 }
+
+TEST(RekorEntry, IntegersOutOfRangeAreRefusedNotThrown) {
+  const auto entry = [](const std::string& index) {
+    return nlohmann::json::parse(R"({"logIndex":")" + index +
+                                 R"(","logId":{"keyId":"AAEC"},"canonicalizedBody":"e30="})");
+  };
+  EXPECT_FALSE(tlogEntryFromBundle(entry("9999999999999999999")).ok());
+  EXPECT_FALSE(tlogEntryFromBundle(entry("-1")).ok());
+  EXPECT_FALSE(tlogEntryFromBundle(entry("12abc")).ok());
+  // Protobuf's JSON leaves zero values out: no integratedTime is 0, not an error.
+  auto zero = tlogEntryFromBundle(entry("0"));
+  ASSERT_TRUE(zero.ok()) << zero.error().message;
+  EXPECT_EQ(zero->integratedTime, 0);
+}
+
+TEST(RekorEntry, UnreadableLogEntryMattersOnlyWhenTheLogIsRequired) {
+  const ts::CosignSigner signer(ts::KeyKind::kEcdsaP256);
+  const auto image = oci::Digest::ofBytes("image");
+  auto bundle = nlohmann::json::parse(ts::dsseBundle(signer, ts::cosignStatement(image)));
+  bundle["verificationMaterial"]["tlogEntries"] = nlohmann::json::array({{{"logIndex", "99999999999999999999"}}});
+  const auto key = sfx::keyFromPem(signer.publicPem(), "key");
+  auto relaxed = verifyImageSignatureBundle(image, TrustPolicy{key, {}}, bundle.dump());
+  ASSERT_TRUE(relaxed.ok()) << relaxed.error().message;
+  EXPECT_TRUE(relaxed->hasTlog);
+  const TrustPolicy required{key, {sfx::keyFromPem(ts::CosignSigner(ts::KeyKind::kEcdsaP256).publicPem(), "rekor")}};
+  auto strict = verifyImageSignatureBundle(image, required, bundle.dump());
+  ASSERT_FALSE(strict.ok());
+  EXPECT_THAT(strict.error().message, HasSubstr("malformed \"logIndex\""));
+}

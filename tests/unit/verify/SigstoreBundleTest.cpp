@@ -204,3 +204,10 @@ TEST(SigstoreBundleVectors, CosignAttestationIsRefusedAsAnAttestation) {
   expectRefused(verifyImageSignatureBundle(*digest, TrustPolicy{key, {}}, sfx::read(path)),
                 "an attestation is not an image signature");
 }
+
+TEST(SigstoreBundle, MediaTypePrefixIsNotEnough) {
+  EXPECT_TRUE(isBundleMediaType("application/vnd.dev.sigstore.bundle.v0.3+json"));
+  EXPECT_TRUE(isBundleMediaType("application/vnd.dev.sigstore.bundle+json;version=0.1"));
+  EXPECT_FALSE(isBundleMediaType("application/vnd.dev.sigstore.bundleXYZ"));
+  EXPECT_FALSE(isBundleMediaType("application/vnd.dev.sigstore.bundle"));
+}
