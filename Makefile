@@ -12,14 +12,14 @@ export CCACHE_NOHASHDIR := true
 DEB_PACKAGES := build-essential cmake pkg-config ccache git \
   libboost1.81-all-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev \
   libcli11-dev libsqlite3-dev libsystemd-dev libgtest-dev libgmock-dev \
-  docker-registry skopeo apache2-utils openssl curl ca-certificates \
+  docker-registry skopeo apache2-utils openssl curl ca-certificates clang \
   zlib1g-dev dpkg-dev fakeroot systemd wrk time procps bc python3 nodejs
 
 # The tests' independent producer of cosign 3 signature bundles (sigstore-js), from the npm
 # registry into a git-ignored folder; reinstalled when its lockfile changes.
 SIGSTORE_JS := tests/support/sigstore-js
 
-.PHONY: all deps build test unit integration demo bench bench-quick bench-daemon bench-api deb clean format
+.PHONY: all deps build test unit integration fuzz demo bench bench-quick bench-daemon bench-api deb clean format
 
 all: build
 
@@ -52,6 +52,11 @@ unit: build
 
 integration: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L integration
+
+# libFuzzer (clang, ASan + UBSan) over every parser of untrusted input, FUZZ_SECONDS each (build-fuzz/).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 demo: build
 	bash scripts/demo.sh $(BUILD_DIR)/bin

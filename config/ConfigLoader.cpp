@@ -1,6 +1,14 @@
 #include "config/ConfigLoader.hpp"
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <thread>
 
 #include <cerrno>
 #include <cstdint>
@@ -42,6 +50,107 @@ struct NamedFile {
   bool directory;
 };
 
+// yaml-cpp 0.7 (Debian 12) never returns from LoadAll() on some documents whose root is not a
+// block mapping, e.g. one that starts with ',' or a quoted scalar followed by ','. Our root must
+// be a block mapping anyway, so the first significant line of each document is checked first.
+
+// "key: value", "key:", "\"quoted key\": value": a block mapping's key line.
+bool isKeyLine(std::string_view content) {
+  if (std::string_view(",[]{}-?|>&*!@`").find(content.front()) != std::string_view::npos) return false;
+  std::size_t i = 0;
+  if (content.front() == '"' || content.front() == '\'') {
+    const auto close = content.find(content.front(), 1);
+    if (close == std::string_view::npos) return false;
+    i = close + 1;
+    while (i < content.size() && content[i] == ' ') ++i;
+    return i < content.size() && content[i] == ':' &&
+           (i + 1 == content.size() || content[i + 1] == ' ' || content[i + 1] == '\t' || content[i + 1] == '\r');
+  }
+  for (; i < content.size(); ++i) {
+    if (content[i] == '#' && i > 0 && content[i - 1] == ' ') return false;  // a comment before any ':'
+    if (content[i] == ':' && i > 0 &&
+        (i + 1 == content.size() || content[i + 1] == ' ' || content[i + 1] == '\t' || content[i + 1] == '\r'))
+      return true;
+  }
+  return false;
+}
+
+// The 1-based line of the first document start that is not a key line in a document holding a
+// ',' (what the loop needs), or 0. Other roots (a list, a scalar) get yaml-cpp's own message.
+int rootNotAMapping(std::string_view text) {
+  if (text.find(',') == std::string_view::npos) return 0;
+  int line = 0;
+  bool expectingRoot = true;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const auto end = std::min(text.find('\n', pos), text.size());
+    const std::string_view raw = text.substr(pos, end - pos);
+    ++line;
+    pos = end + 1;
+    if (raw.starts_with("---")) {  // a new document
+      expectingRoot = true;
+      continue;
+    }
+    const auto first = raw.find_first_not_of(" \t\r");
+    if (!expectingRoot || first == std::string_view::npos) continue;
+    const std::string_view content = raw.substr(first);
+    if (content.front() == '#' || content.front() == '%' || content.starts_with("...") || content == "~") continue;
+    if (!isKeyLine(content)) return line;
+    expectingRoot = false;
+  }
+  return 0;
+}
+
+// yaml-cpp 0.7 also loops, allocating, on inputs no cheap check foresees (fuzz_config found
+// " e:\n&#,"). So the text is first parsed in a child process with a deadline and a memory cap:
+// a parser that does not finish costs that child, not the daemon (or its SIGHUP reload).
+#if defined(__SANITIZE_ADDRESS__)
+#define AUTONOMY_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AUTONOMY_UNDER_ASAN 1
+#endif
+#endif
+constexpr auto kYamlDeadline = std::chrono::seconds(2);
+constexpr rlim_t kYamlChildMemory = 256ull << 20;
+
+Status yamlFinishes(const std::string& text) {
+  const pid_t pid = ::fork();
+  if (pid < 0) return {};  // cannot fork: parse in-process as before
+  if (pid == 0) {
+#ifndef AUTONOMY_UNDER_ASAN
+    const rlimit memory{kYamlChildMemory, kYamlChildMemory};  // (ASan needs its huge shadow mapping)
+    ::setrlimit(RLIMIT_AS, &memory);
+#endif
+    try {
+      (void)YAML::LoadAll(text);
+    } catch (const YAML::Exception&) {
+      ::_exit(0);  // a syntax error: finished, the parent reports it
+    } catch (...) {
+      ::_exit(3);  // out of memory (the cap) or worse: not finished
+    }
+    ::_exit(0);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + kYamlDeadline;
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return makeError(ErrorCode::kConfig,
+                       "the YAML parser (yaml-cpp) did not finish on this file within 2 s; "
+                       "look for a stray ',' or '&' outside quotes, or simplify the file");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
+    return makeError(ErrorCode::kConfig,
+                     "the YAML parser (yaml-cpp) needed more than 256 MiB for this file; "
+                     "look for a stray ',' or '&' outside quotes, or simplify the file");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return makeError(ErrorCode::kConfig, "the YAML parser (yaml-cpp) crashed on this file; simplify it");
+  return {};
+}
+
 class Loader {
  public:
   Loader(std::string source, std::filesystem::path baseDir, LoadOptions options)
@@ -51,6 +160,14 @@ class Loader {
 
   Result<DaemonConfig> load(std::string_view text) {
     std::vector<YAML::Node> documents;
+    if (const int line = rootNotAMapping(text); line > 0) {
+      reader_.error(line, "", "the top level must be a mapping of keys (listen:, state_dir:, api:, ...)");
+      return makeError(ErrorCode::kConfig, reader_.errorText());
+    }
+    if (auto st = yamlFinishes(std::string(text)); !st) {
+      reader_.error(0, "", st.error().message);
+      return makeError(ErrorCode::kConfig, reader_.errorText());
+    }
     try {
       documents = YAML::LoadAll(std::string(text));
     } catch (const YAML::ParserException& e) {

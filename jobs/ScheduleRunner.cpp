@@ -43,6 +43,9 @@ void ScheduleRunner::apply(const std::vector<config::Schedule>& schedules) {
     ScheduleState st;
     st.schedule = s;
     if (auto old = states_.find(s.name); old != states_.end()) st.lastJob = old->second.lastJob;
+    // After a restart the memory is empty, but the job store knows: a resumed job of this
+    // schedule is its last run, so the due run waits for it instead of running beside it.
+    if (st.lastJob.empty()) st.lastJob = unfinishedJobOf(s.name);
     auto last = store_.scheduleLastRun(s.name);
     if (!last) spdlog::warn("schedule {}: reading its last run: {}", s.name, last.error().message);
     if (last && *last) st.lastRun = fromUnix(**last);
@@ -94,6 +97,19 @@ boost::asio::awaitable<void> ScheduleRunner::loop(ScheduleRunner* self) {
     co_await self->timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
   }
   self->running_ = false;
+}
+
+std::string ScheduleRunner::unfinishedJobOf(const std::string& schedule) {
+  for (const std::string_view state : {kJobRunning, kJobQueued}) {
+    JobFilter filter;
+    filter.state = std::string(state);
+    filter.limit = 500;
+    auto jobs = scheduler_.list(filter);
+    if (!jobs) continue;
+    for (const auto& job : *jobs)
+      if (job.spec.schedule == schedule) return job.id;
+  }
+  return {};
 }
 
 bool ScheduleRunner::previousStillActive(const ScheduleState& st) {

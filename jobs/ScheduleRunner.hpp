@@ -42,6 +42,8 @@ class ScheduleRunner {
   static boost::asio::awaitable<void> loop(ScheduleRunner* self);
   void fireDue();
   Result<Submitted> fire(ScheduleState& state, SystemTime now);
+  // The newest queued or running job a schedule started (the store's view), or "".
+  std::string unfinishedJobOf(const std::string& schedule);
   bool previousStillActive(const ScheduleState& state);
   static JobSpec specFor(const config::Schedule& s);
 

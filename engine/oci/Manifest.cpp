@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/core/BoundedJson.hpp"
+
 #include "engine/oci/MediaTypes.hpp"
 
 namespace autonomy::oci {
@@ -9,6 +11,12 @@ namespace autonomy::oci {
 using nlohmann::json;
 
 namespace {
+
+// A member's string value, or "" when absent or not a string (a registry may send anything).
+std::string stringOr(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
 
 Result<Descriptor> parseDescriptor(const json& j, std::string_view where) {
   if (!j.is_object()) return makeError(ErrorCode::kIntegrity, std::string(where) + " is not an object");
@@ -30,7 +38,7 @@ Result<Descriptor> parseDescriptor(const json& j, std::string_view where) {
   }
   if (j.contains("platform") && j["platform"].is_object()) {
     const auto& p = j["platform"];
-    d.platform = p.value("os", "") + "/" + p.value("architecture", "");
+    d.platform = stringOr(p, "os") + "/" + stringOr(p, "architecture");
     if (p.contains("variant") && p["variant"].is_string()) d.platform += "/" + p["variant"].get<std::string>();
   }
   return d;
@@ -46,8 +54,10 @@ std::vector<Descriptor> Manifest::blobs() const {
 }
 
 Result<Manifest> parseManifest(std::string_view bytes, std::string_view contentType) {
-  json j = json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return makeError(ErrorCode::kIntegrity, "manifest is not a JSON object");
+  auto parsed = parseBoundedJson(bytes, JsonBounds{kMaxManifestBytes, 64}, ErrorCode::kIntegrity, "manifest");
+  if (!parsed) return parsed.error();
+  const json& j = *parsed;
+  if (!j.is_object()) return makeError(ErrorCode::kIntegrity, "manifest is not a JSON object");
   Manifest m;
   if (j.contains("mediaType") && j["mediaType"].is_string()) {
     m.mediaType = j["mediaType"].get<std::string>();
@@ -55,7 +65,8 @@ Result<Manifest> parseManifest(std::string_view bytes, std::string_view contentT
     // Strip parameters such as "; charset=utf-8".
     m.mediaType = std::string(contentType.substr(0, contentType.find(';')));
   }
-  if (j.value("schemaVersion", 0) != 2)
+  const auto version = j.find("schemaVersion");
+  if (version == j.end() || !version->is_number_integer() || version->get<std::int64_t>() != 2)
     return makeError(ErrorCode::kIntegrity,
                      "manifest schemaVersion is not 2 (Docker schema 1 is not supported; re-push the image)");
   if (m.mediaType.empty()) m.mediaType = j.contains("manifests") ? media::kOciIndex : media::kOciManifest;

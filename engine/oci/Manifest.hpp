@@ -36,6 +36,9 @@ struct Manifest {
   std::vector<Descriptor> blobs() const;
 };
 
+// The distribution spec's recommended cap, which the registry client also applies on reading.
+inline constexpr std::size_t kMaxManifestBytes = 4 * 1024 * 1024;
+
 // contentType is the response's Content-Type, used when the JSON has no mediaType field.
 Result<Manifest> parseManifest(std::string_view bytes, std::string_view contentType);
 

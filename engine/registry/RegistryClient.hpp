@@ -110,6 +110,8 @@ class RegistryClient {
   Task<Result<Probe>> probe(Url url, bool retry, CancelTokenPtr cancel);
   Task<void> backoff(int attempt, std::optional<std::chrono::seconds> retryAfter, CancelTokenPtr cancel);
   Error statusError(const HttpResponse& r, const std::string& what) const;
+  // After a failed commit: does the registry hold the blob all the same (an earlier try committed)?
+  Task<bool> committedAnyway(std::string repo, oci::Digest digest, CancelTokenPtr cancel);
   // Refuses plain HTTP for a realm or redirect when this registry is reached over HTTPS.
   Status checkClearText(const Url& target, std::string_view what) const;
   Url urlFor(std::string target) const;

@@ -253,10 +253,18 @@ Task<Status> RegistryClient::commitUpload(std::string repo, Url location, oci::D
   req.target = appendQuery(location.target, "digest", digest.str());
   const std::vector<std::string> scopes{pushScope(repo)};
   auto resp = co_await call(req, scopes, options(64 * 1024, "PUT upload"), cancel);
+  if (resp && (resp->status == 201 || resp->status == 204)) co_return Status{};
+  // A commit retried after its answer was lost finds the session gone (404): the first one may
+  // have committed. The registry only holds the blob under its digest if the bytes matched it.
+  if (co_await committedAnyway(repo, digest, cancel)) co_return Status{};
   if (!resp) co_return resp.error();
-  if (resp->status != 201 && resp->status != 204)
-    co_return statusError(*resp, "commit blob " + digest.shortStr() + " in " + repo);
-  co_return Status{};
+  co_return statusError(*resp, "commit blob " + digest.shortStr() + " in " + repo);
+}
+
+Task<bool> RegistryClient::committedAnyway(std::string repo, oci::Digest digest, CancelTokenPtr cancel) {
+  if (cancel && cancel->cancelled()) co_return false;
+  auto exists = co_await blobExists(repo, digest, cancel);
+  co_return exists&&* exists;
 }
 
 Task<Status> RegistryClient::uploadBlob(std::string repo, oci::Digest digest, std::string bytes,
@@ -270,9 +278,11 @@ Task<Status> RegistryClient::uploadBlob(std::string repo, oci::Digest digest, st
   req.body = std::move(bytes);
   const std::vector<std::string> scopes{pushScope(repo)};
   auto resp = co_await call(req, scopes, options(64 * 1024, "PUT upload"), cancel);
-  if (!resp) co_return resp.error();
-  if (resp->status != 201 && resp->status != 204)
+  if (!resp || (resp->status != 201 && resp->status != 204)) {
+    if (co_await committedAnyway(repo, digest, cancel)) co_return Status{};  // see commitUpload
+    if (!resp) co_return resp.error();
     co_return statusError(*resp, "upload blob " + digest.shortStr() + " to " + repo);
+  }
   co_return Status{};
 }
 

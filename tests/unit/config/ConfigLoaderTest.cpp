@@ -285,3 +285,21 @@ TEST(ConfigLoader, RekorKeysAreNamedFilesLikeKeys) {
   EXPECT_TRUE(contains(bad, at(2, "rekor_keys[\"bad name\"]"))) << bad;
   EXPECT_TRUE(contains(bad, "not a valid key name")) << bad;
 }
+
+// yaml-cpp 0.7 loops forever on these (found by fuzz_config): refused before it sees them.
+TEST(ConfigLoader, RootThatIsNotABlockMappingIsRefusedWithoutHanging) {
+  for (const char* text : {",", "  ,\n", "\"x\",", "[a], b", "{a: 1}, b", "# c\n,", "---\n,", "listen: []\n---\n,",
+                           "just, a scalar\n", "- item, x\n"}) {
+    const auto error = loadError(text);
+    EXPECT_TRUE(contains(error, "the top level must be a mapping of keys")) << text << "\n" << error;
+  }
+  EXPECT_TRUE(loadOk("# comment\n\n\"listen\": [\"127.0.0.1:7480\"]\n").listen.size() == 1);
+  EXPECT_TRUE(loadOk("---\nlog: {level: warn}\n").listen.size() == 1);
+  EXPECT_TRUE(loadOk("").listen.size() == 1);
+}
+
+// Found by fuzz_config: yaml-cpp 0.7 never returns on this; the loader gives up after its deadline.
+TEST(ConfigLoader, YamlThatHangsTheParserIsAnErrorAfterTheDeadline) {
+  const auto error = loadError(" e:\n&#,");
+  EXPECT_TRUE(contains(error, "did not finish on this file") || contains(error, "needed more than 256 MiB")) << error;
+}

@@ -201,3 +201,25 @@ TEST_F(ScheduleRunnerTest, ReloadReplacesTheSet) {
 
 }  // namespace
 }  // namespace autonomy::jobs
+
+namespace autonomy::jobs {
+namespace {
+
+// After a restart a resumed job of the schedule is still going: the due run waits for it (the
+// "still running" check must not live in memory only).
+TEST_F(ScheduleRunnerTest, AfterARestartTheResumedJobStillCountsAsTheLastRun) {
+  engine_.delay = 3s;
+  runner_->apply({every(1s)});
+  runner_->start();
+  ASSERT_TRUE(runUntil(io_, [&] { return engine_.inFlight == 1; }));
+  runner_->stop();
+  runner_ = std::make_unique<ScheduleRunner>(io_.get_executor(), *scheduler_, *store_);  // fresh memory
+  runner_->apply({every(1s)});
+  runner_->start();
+  runUntil(
+      io_, [] { return false; }, 1500ms);
+  EXPECT_EQ(jobCount(), 1u);
+}
+
+}  // namespace
+}  // namespace autonomy::jobs

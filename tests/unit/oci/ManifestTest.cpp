@@ -61,3 +61,19 @@ TEST(Manifest, RejectsGarbageSchema1AndBadDescriptors) {
                    .ok());
   EXPECT_FALSE(parseManifest(R"({"schemaVersion":2,"mediaType":"text/plain","config":{}})", "").ok());
 }
+
+// Found by fuzz_manifest: members of the wrong type are errors, never exceptions.
+TEST(Manifest, MembersOfTheWrongTypeAreRefusedNotThrown) {
+  for (const char* bytes :
+       {R"({"schemaVersion":{"a":1},"mediaType":"application/vnd.oci.image.manifest.v1+json"})",
+        R"({"schemaVersion":[2],"config":{}})", R"({"schemaVersion":"2"})", R"({"schemaVersion":2.5})"}) {
+    auto m = autonomy::oci::parseManifest(bytes, "");
+    EXPECT_FALSE(m.ok()) << bytes;
+  }
+  auto index = autonomy::oci::parseManifest(
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":1,"platform":{"os":7,"architecture":["x"]}}]})",
+      "");
+  ASSERT_TRUE(index.ok()) << index.error().message;
+  EXPECT_EQ(index->manifests[0].platform, "/");
+  EXPECT_FALSE(autonomy::oci::parseManifest(std::string(100, '[') + std::string(100, ']'), "").ok());
+}
