@@ -19,7 +19,7 @@ DEB_PACKAGES := build-essential cmake pkg-config ccache git \
 # registry into a git-ignored folder; reinstalled when its lockfile changes.
 SIGSTORE_JS := tests/support/sigstore-js
 
-.PHONY: all deps build test unit integration fuzz demo bench bench-quick bench-daemon bench-api deb clean format
+.PHONY: all deps build test unit integration fuzz demo bench bench-quick bench-daemon bench-api bench-hostile deb clean format
 
 all: build
 
@@ -78,6 +78,10 @@ bench-daemon: build
 # The API under a connection flood (1,000 idle + 200 half-sent sockets): authenticated latency.
 bench-api: build
 	bash bench/api-flood.sh $(BUILD_DIR)/bin
+
+# Peak memory of the CLI against a hostile source (a 600-layer .sig, a 150-entry .att index).
+bench-hostile: build
+	bash bench/hostile.sh $(BUILD_DIR)/bin
 
 # The Debian package: $(BUILD_DIR)/deb/autonomy-syncd_<version>_<arch>.deb (packaging/build-deb.sh).
 deb: build
