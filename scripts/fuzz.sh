@@ -12,8 +12,9 @@ SHARED=$(cd .. && pwd)/shared/fixtures
 SAN="-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+  mkdir -p "$BUILD"
   cmake -S . -B "$BUILD" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUTONOMY_FUZZ=ON \
-    -DCMAKE_CXX_FLAGS="$SAN" > "$BUILD.configure.log" 2>&1 || { cat "$BUILD.configure.log"; exit 1; }
+    -DCMAKE_CXX_FLAGS="$SAN" > "$BUILD/configure.log" 2>&1 || { cat "$BUILD/configure.log"; exit 1; }
 fi
 cmake --build "$BUILD" --target fuzz_all -j "$(nproc)" > "$BUILD/build.log" 2>&1 || { tail -40 "$BUILD/build.log"; exit 1; }
 
