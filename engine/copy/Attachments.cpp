@@ -139,7 +139,8 @@ Task<Status> updateReferrersFallback(CopyContext* ctx, std::string dstRepo, oci:
   auto existing = co_await ctx->dest->getManifest(dstRepo, tag, ctx->cancel);
   if (existing) {
     // The destination's own index, kept where it is one; bounded like anything a registry sends.
-    auto j = parseBoundedJson(existing->bytes, JsonBounds{4u << 20, 16}, ErrorCode::kRegistry, "fallback index");
+    auto j = parseBoundedJson(existing->bytes, JsonBounds{oci::kMaxManifestBytes, 16}, ErrorCode::kRegistry,
+                              "fallback index");
     if (j && j->is_object() && j->contains("manifests") && (*j)["manifests"].is_array()) index = std::move(*j);
   } else if (existing.error().code != ErrorCode::kNotFound) {
     co_return existing.error();

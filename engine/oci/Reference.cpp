@@ -1,5 +1,7 @@
 #include "engine/oci/Reference.hpp"
 
+#include "engine/core/Printable.hpp"
+
 #include <string>
 
 namespace autonomy::oci {
@@ -79,18 +81,7 @@ bool validHostText(std::string_view host) {
 // Input echoed into a message: at most 64 characters, control characters escaped.
 std::string quoted(std::string_view s) {
   constexpr std::size_t kShown = 64;
-  std::string out = "'";
-  for (std::size_t i = 0; i < s.size() && i < kShown; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7f) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
+  std::string out = "'" + printable(s.substr(0, kShown));
   if (s.size() > kShown) out += "…(" + std::to_string(s.size()) + " characters)";
   return out + "'";
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "engine/core/Base64.hpp"
+#include "engine/oci/Reference.hpp"
 
 namespace autonomy::registry {
 
@@ -18,9 +19,7 @@ std::string normaliseKey(std::string key) {
   if (auto v1 = key.find("/v1"); v1 != std::string::npos && v1 + 3 == key.size()) key.resize(v1);
   if (auto v2 = key.find("/v2"); v2 != std::string::npos && v2 + 3 == key.size()) key.resize(v2);
   // Host names have no case (and repo paths are lower case): match the canonical host.
-  for (auto& c : key)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return key;
+  return oci::canonicalRegistryHost(key);
 }
 }  // namespace
 

@@ -1,13 +1,14 @@
 // The distribution API calls of RegistryClient (the request machinery is in RegistryClient.cpp).
 #include <charconv>
 
+#include "engine/oci/Manifest.hpp"
 #include "engine/oci/MediaTypes.hpp"
 #include "engine/registry/RegistryClient.hpp"
 
 namespace autonomy::registry {
 
 namespace {
-constexpr std::size_t kManifestLimit = 4 * 1024 * 1024;  // the distribution spec's recommended cap
+constexpr std::size_t kManifestLimit = oci::kMaxManifestBytes;
 
 std::string manifestPath(const std::string& repo, const std::string& reference) {
   return "/v2/" + repo + "/manifests/" + reference;
