@@ -2,7 +2,8 @@
 # Peak memory of `autonomy registry sync` against a hostile source (issue 10's inputs), with
 # /usr/bin/time: (1) a .sig manifest listing a 1 MiB payload blob 600 times (each with its own
 # signature annotation), verified with --pub-key; (2) an unsigned .att index listing one ~4 MB
-# child manifest 150 times, copied with --skip-verify. Usage: bench/hostile.sh [build/bin]
+# child manifest 150 times, copied with --skip-verify. Then the same two as autonomy-syncd jobs,
+# reading the daemon's peak RSS (VmHWM) after each. Usage: bench/hostile.sh [build/bin]
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 BENCH_BIN=$(cd "${1:-build/bin}" && pwd)
@@ -66,3 +67,45 @@ run() {  # run LABEL ARGS...: peak RSS and exit status of one sync
 }
 run ".sig with 600 x 1 MiB layers" --pub-key "$W/cosign.pub"
 run ".att index, 150 x 4 MB child" --skip-verify
+
+# The same inputs as daemon jobs: the daemon's VmHWM after each (it only grows).
+PD=$(free_port)
+TOKEN=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf '%s\n' "$TOKEN" > "$W/syncd.token"
+chmod 600 "$W/syncd.token"
+mkdir -p "$W/state"
+cat > "$W/syncd.yaml" <<YAML
+listen: ["127.0.0.1:$PD"]
+state_dir: $W/state
+api:
+  token_file: $W/syncd.token
+registries:
+  "127.0.0.1:$PA": {insecure: true}
+  "127.0.0.1:$PB": {insecure: true}
+keys:
+  fleet: $W/cosign.pub
+log: {level: warn}
+schedules: []
+YAML
+start_syncd "$W/syncd.yaml" "$W/syncd.log" "$PD"
+hwm_kib() { awk '$1 == "VmHWM:" {print $2}' "/proc/$DPID/status"; }
+printf 'hostile %-28s %.1f MiB\n' "daemon idle: peak RSS" "$(echo "$(hwm_kib) / 1024" | bc -l)"
+daemon_job() {  # daemon_job LABEL VERIFY-FIELDS: submit, wait for the end, print the state and VmHWM
+  local label=$1 fields=$2 id state="" t0 t1
+  # B starts without the image each time, as in the CLI runs' first contact.
+  curl -fsS -o /dev/null -X DELETE "http://127.0.0.1:$PB/v2/hostile/app-0/manifests/$DIGEST" 2>/dev/null || true
+  t0=$(date +%s.%N)
+  id=$(curl -fsS -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d "{\"from_registry\": \"127.0.0.1:$PA\", \"to_registry\": \"127.0.0.1:$PB\", \"repos\": [\"hostile/app-0:v1\"], $fields}" \
+    "http://127.0.0.1:$PD/v1/jobs" | "$BENCH_PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  for _ in $(seq 600); do
+    state=$(curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PD/v1/jobs/$id" |
+      "$BENCH_PY" -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+    case "$state" in queued | running) sleep 0.1 ;; *) break ;; esac
+  done
+  t1=$(date +%s.%N)
+  printf 'hostile daemon %-21s %s, peak RSS %.1f MiB, %.2f s\n' "$label" "$state" \
+    "$(echo "$(hwm_kib) / 1024" | bc -l)" "$(echo "$t1 - $t0" | bc -l)"
+}
+daemon_job ".sig, 600 x 1 MiB layers" '"key": "fleet"'
+daemon_job ".att index, 150 x 4 MB" '"skip_verify": true'

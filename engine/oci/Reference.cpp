@@ -127,6 +127,14 @@ std::string canonicalRegistryHost(std::string_view host) {
   std::string out(host);
   for (auto& c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  // HTTPS is tried first and 443 is its port, so "host:443" is "host". Only after a host
+  // ("x:443", "[::1]:443"): a bare "[::443]" names no port.
+  constexpr std::string_view kDefaultPort = ":443";
+  if (out.size() > kDefaultPort.size() && out.ends_with(kDefaultPort)) {
+    const auto head = std::string_view(out).substr(0, out.size() - kDefaultPort.size());
+    const bool bracketed = head.starts_with('[');
+    if (bracketed ? head.ends_with(']') : head.find(':') == std::string_view::npos) out.resize(head.size());
+  }
   return out;
 }
 

@@ -18,7 +18,8 @@ Status validateRepository(std::string_view repo);
 Status validateTag(std::string_view tag);
 // host[:port]; a bare word, an IPv4, a bracketed IPv6 or a DNS name.
 Status validateRegistryHost(std::string_view host);
-// One spelling per registry host (host names have no case: LOCALHOST:5000 is localhost:5000), so
+// One spelling per registry host (host names have no case: LOCALHOST:5000 is localhost:5000; and
+// 443 is the default port: registry.example:443 is registry.example), so
 // that repo locks, connection pools, upload journals and config lookups agree. Every front end
 // applies it where a host comes in.
 std::string canonicalRegistryHost(std::string_view host);

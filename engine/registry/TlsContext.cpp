@@ -16,22 +16,32 @@ Result<std::shared_ptr<boost::asio::ssl::context>> makeTlsContext(const std::str
                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   boost::system::error_code ec;
   ctx->set_default_verify_paths(ec);
+  // Hosts come in without the default port (oci::canonicalRegistryHost), but an operator may
+  // have named the folder "host:443" as containers/image would look it up.
+  std::vector<std::string> names{hostPort};
+  const auto colon = hostPort.rfind(':');
+  const auto bracket = hostPort.rfind(']');
+  if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket))
+    names.push_back(hostPort + ":443");
   for (const auto& root : roots) {
-    const fs::path dir = root / hostPort;
-    std::error_code fec;
-    if (!fs::is_directory(dir, fec)) continue;
-    for (const auto& entry : fs::directory_iterator(dir, fec)) {
-      const auto& p = entry.path();
-      if (p.extension() == ".crt") {
-        ctx->load_verify_file(p.string(), ec);
-        if (ec) return makeError(ErrorCode::kConfig, "CA file " + p.string() + ": " + ec.message());
-      } else if (p.extension() == ".cert") {
-        const fs::path key = fs::path(p).replace_extension(".key");
-        if (!fs::exists(key))
-          return makeError(ErrorCode::kConfig, "client certificate " + p.string() + " has no matching " + key.string());
-        ctx->use_certificate_chain_file(p.string(), ec);
-        if (!ec) ctx->use_private_key_file(key.string(), ssl::context::pem, ec);
-        if (ec) return makeError(ErrorCode::kConfig, "client certificate " + p.string() + ": " + ec.message());
+    for (const auto& name : names) {
+      const fs::path dir = root / name;
+      std::error_code fec;
+      if (!fs::is_directory(dir, fec)) continue;
+      for (const auto& entry : fs::directory_iterator(dir, fec)) {
+        const auto& p = entry.path();
+        if (p.extension() == ".crt") {
+          ctx->load_verify_file(p.string(), ec);
+          if (ec) return makeError(ErrorCode::kConfig, "CA file " + p.string() + ": " + ec.message());
+        } else if (p.extension() == ".cert") {
+          const fs::path key = fs::path(p).replace_extension(".key");
+          if (!fs::exists(key))
+            return makeError(ErrorCode::kConfig,
+                             "client certificate " + p.string() + " has no matching " + key.string());
+          ctx->use_certificate_chain_file(p.string(), ec);
+          if (!ec) ctx->use_private_key_file(key.string(), ssl::context::pem, ec);
+          if (ec) return makeError(ErrorCode::kConfig, "client certificate " + p.string() + ": " + ec.message());
+        }
       }
     }
   }

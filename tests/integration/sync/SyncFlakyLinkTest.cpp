@@ -98,6 +98,36 @@ TEST_F(SyncFlakyLink, CutUploadsEndInBoundedTimeWithoutLeakingSessions) {
   }
 }
 
+// The answers to B's first two blob commits are lost: B committed, the client saw a reset. A
+// retried PUT finds the session gone (404); a HEAD then shows the blob is there, so the run
+// succeeds instead of failing on a blob it had written.
+TEST_F(SyncFlakyLink, LostCommitAnswersAreCheckedNotFailed) {
+  auto image = buildImage({LayerSpec(kSmallLayer, 611), LayerSpec(kSmallLayer, 612)}, "lost-commit");
+  push(a(), image, "lost/commit", "v1");
+  DropProxy link(b().port(), LostAnswers{"PUT", "digest=sha256", 2});
+  auto run = sync(a().host(), link.host(), {"lost/commit:v1"}, {"--skip-verify", "--blob-concurrency", "1"});
+  ASSERT_EQ(run.exitCode(), 0) << run.describe();
+  EXPECT_EQ(link.drops(), 2u);
+  EXPECT_EQ(tagDigest(b(), "lost/commit", "v1"), image.digest.str());
+  EXPECT_EQ(uploadSessions(b(), "lost/commit").count, 0u);
+}
+
+// The answers to B's first two upload starts are lost. Retrying a POST cannot harm content
+// (the lost session holds no bytes), but that session cannot be found again without its
+// Location: at most those empty sessions stay for the registry to expire, and none with bytes.
+TEST_F(SyncFlakyLink, LostUploadStartAnswersLeaveNoSessionHoldingBytes) {
+  auto image = buildImage({LayerSpec(kSmallLayer, 621), LayerSpec(kSmallLayer, 622)}, "lost-post");
+  push(a(), image, "lost/post", "v1");
+  DropProxy link(b().port(), LostAnswers{"POST", "/blobs/uploads/", 2});
+  auto run = sync(a().host(), link.host(), {"lost/post:v1"}, {"--skip-verify", "--blob-concurrency", "1"});
+  ASSERT_EQ(run.exitCode(), 0) << run.describe();
+  EXPECT_EQ(link.drops(), 2u);
+  EXPECT_EQ(tagDigest(b(), "lost/post", "v1"), image.digest.str());
+  const auto left = uploadSessions(b(), "lost/post");
+  EXPECT_LE(left.count, 2u);
+  EXPECT_EQ(left.bytes, 0u);
+}
+
 // A link to A that resets every connection after 24 MiB of downloaded bytes, under a 72 MiB
 // blob: each cut read is reopened with a Range from the byte it reached, while the PATCH to B
 // waits, so the blob arrives whole and A sends each byte about once.

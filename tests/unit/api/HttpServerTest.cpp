@@ -255,5 +255,39 @@ TEST_F(HttpServerTest, HalfSentHeaderIsClosedAtItsDeadline) {
   ::close(fd);
 }
 
+// An event stream whose client stops reading: once the socket buffers are full, the write
+// deadline closes the stream instead of holding a connection and a subscription for ever.
+TEST_F(HttpServerTest, EventStreamThatIsNotReadIsClosedAtTheWriteDeadline) {
+  ServerOptions opts;
+  opts.writeTimeout = std::chrono::seconds(1);
+  startServer({loopback()}, std::nullopt, opts);
+  const std::string id = onIo([this] {
+    jobs::JobSpec s;
+    s.from = "a:5000";
+    s.to = "b:5000";
+    s.repos = {*oci::RepoRef::parse("demo:v1")};
+    s.skipVerify = true;
+    return backend_.submitJob(s)->job.id;
+  });
+  const int fd = holdConnection(url_, "GET /v1/jobs/" + id + "/events HTTP/1.1\r\nHost: x\r\n" + auth() + "\r\n\r\n");
+  ASSERT_GE(fd, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(onIo([this] { return server_->openConnections(); }), 1u);
+  // Far more than loopback's socket buffers hold (a few MiB), none of it read.
+  const std::string padding(64 * 1024, 'p');
+  for (int i = 0; i < 200; ++i)
+    onIo([&] {
+      events_.publish(id, jobs::kEventRepoStarted, {{"job", id}, {"repo", "demo"}, {"padding", padding}});
+      return 0;
+    });
+  std::size_t open = 1;
+  for (int i = 0; i < 100 && open > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    open = onIo([this] { return server_->openConnections(); });
+  }
+  EXPECT_EQ(open, 0u) << "the stream was still open 10 s after its client stopped reading";
+  ::close(fd);
+}
+
 }  // namespace
 }  // namespace autonomy::api

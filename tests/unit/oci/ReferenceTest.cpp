@@ -143,3 +143,12 @@ TEST(RegistryHost, CanonicalSpellingHasNoCase) {
   EXPECT_EQ(ref->host, "edge-a.local:5000");
   EXPECT_EQ(ref->ref.tag, "V2");  // tags keep their case
 }
+
+TEST(RegistryHost, CanonicalSpellingDropsTheDefaultHttpsPort) {
+  EXPECT_EQ(canonicalRegistryHost("Registry.Example:443"), "registry.example");
+  EXPECT_EQ(canonicalRegistryHost("[FE80::1]:443"), "[fe80::1]");
+  EXPECT_EQ(canonicalRegistryHost("registry.example:4430"), "registry.example:4430");
+  EXPECT_EQ(canonicalRegistryHost("registry.example:1443"), "registry.example:1443");
+  EXPECT_EQ(canonicalRegistryHost("[::443]"), "[::443]");
+  EXPECT_EQ(canonicalRegistryHost(":443"), ":443");  // not a host: left for validation to refuse
+}
