@@ -23,6 +23,7 @@ Result<std::unique_ptr<EngineSession>> EngineSession::create(const std::string& 
                      "registry (a copy reads and writes at once)");
   std::unique_ptr<EngineSession> s(new EngineSession());
   s->pool_.setDefaultLimit(flags.maxConnections);
+  registry::HelperAnswers helperAnswers;  // a credential helper is asked once per host and run
   auto settingsFor = [&](const std::string& host) -> Result<registry::RegistrySettings> {
     registry::RegistrySettings rs;
     rs.host = host;
@@ -30,7 +31,7 @@ Result<std::unique_ptr<EngineSession>> EngineSession::create(const std::string& 
     rs.certsRoots = flags.certsDirs;
     rs.maxConnections = flags.maxConnections;
     rs.stallTimeout = std::chrono::seconds(flags.stallTimeoutSeconds);
-    auto creds = registry::findCredentials(flags.authFile, host);
+    auto creds = registry::findCredentials(flags.authFile, host, &helperAnswers);
     if (!creds) return creds.error();
     rs.credentials = *creds;
     return rs;

@@ -79,7 +79,8 @@ Result<std::vector<fs::path>> EngineSettings::certsRootsFor(const config::Regist
   return std::vector<fs::path>{certsLinkDir_};
 }
 
-Result<registry::RegistrySettings> EngineSettings::registry(const std::string& host) const {
+Result<registry::RegistrySettings> EngineSettings::registry(const std::string& host,
+                                                            registry::HelperAnswers* answers) const {
   const auto r = config_.registryFor(host);
   registry::RegistrySettings rs;
   rs.host = host;
@@ -97,10 +98,10 @@ Result<registry::RegistrySettings> EngineSettings::registry(const std::string& h
     buf << in.rdbuf();
     std::string password = buf.str();
     while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
-    rs.credentials = registry::Credentials{*r.username, std::move(password)};
+    rs.credentials = registry::Credentials{*r.username, std::move(password), {}};
     return rs;
   }
-  auto creds = registry::findCredentials(r.authFile, host);
+  auto creds = registry::findCredentials(r.authFile, host, answers);
   if (!creds) return creds.error().context("registries." + host + ".auth_file");
   rs.credentials = *creds;
   return rs;

@@ -26,8 +26,10 @@ class EngineSettings {
 
   const config::DaemonConfig& config() const { return config_; }
 
-  // Settings for one registry host, credentials included (read now, never logged).
-  Result<registry::RegistrySettings> registry(const std::string& host) const;
+  // Settings for one registry host, credentials included (read now, never logged; a credential
+  // helper's answer is kept in `answers` for the rest of the job).
+  Result<registry::RegistrySettings> registry(const std::string& host,
+                                              registry::HelperAnswers* answers = nullptr) const;
   std::size_t connectionLimit(const std::string& host) const;
   // Sets per-origin limits on the pool for every configured registry (both schemes).
   void applyLimits(registry::ConnectionPool& pool) const;

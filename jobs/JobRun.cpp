@@ -51,9 +51,10 @@ Status JobRun::prepare() {
   } else if (!spec.skipVerify) {
     return makeError(ErrorCode::kUsage, "refusing to copy unverified images: the job names no key");
   }
-  auto from = settings.registry(spec.from);
+  registry::HelperAnswers helperAnswers;
+  auto from = settings.registry(spec.from, &helperAnswers);
   if (!from) return from.error();
-  auto to = settings.registry(spec.to);
+  auto to = settings.registry(spec.to, &helperAnswers);
   if (!to) return to.error();
   source_ = std::make_unique<registry::RegistryClient>(*env_.pool, *from);
   dest_ = std::make_unique<registry::RegistryClient>(*env_.pool, *to);

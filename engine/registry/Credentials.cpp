@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "engine/core/Base64.hpp"
+#include "engine/core/Printable.hpp"
+#include "engine/registry/CredentialHelper.hpp"
 #include "engine/oci/Reference.hpp"
 
 namespace autonomy::registry {
@@ -28,6 +30,21 @@ Result<AuthFile> AuthFile::parse(std::string_view text, const std::string& origi
   if (j.is_discarded() || !j.is_object())
     return makeError(ErrorCode::kConfig, "auth file " + origin + " is not valid JSON");
   AuthFile out;
+  if (j.contains("credHelpers")) {
+    if (!j["credHelpers"].is_object())
+      return makeError(ErrorCode::kConfig, "auth file " + origin + ": 'credHelpers' is not an object");
+    for (auto& [key, name] : j["credHelpers"].items()) {
+      if (!name.is_string() || name.get<std::string>().empty())
+        return makeError(ErrorCode::kConfig, "auth file " + origin + ": credHelpers entry for \"" + printable(key) +
+                                                 "\" is not a helper name");
+      out.helpers_[normaliseKey(key)] = name.get<std::string>();
+    }
+  }
+  if (j.contains("credsStore")) {
+    if (!j["credsStore"].is_string())
+      return makeError(ErrorCode::kConfig, "auth file " + origin + ": 'credsStore' is not a helper name");
+    out.store_ = j["credsStore"].get<std::string>();
+  }
   if (!j.contains("auths")) return out;
   if (!j["auths"].is_object())
     return makeError(ErrorCode::kConfig, "auth file " + origin + ": 'auths' is not an object");
@@ -45,9 +62,11 @@ Result<AuthFile> AuthFile::parse(std::string_view text, const std::string& origi
     } else if (entry.contains("username") && entry["username"].is_string()) {
       c.username = entry["username"].get<std::string>();
       c.password = entry.value("password", std::string());
-    } else {
-      continue;  // credential helpers and identity tokens are not supported; see README
     }
+    // Docker writes one after an OAuth login; the token server then wants it, not the password.
+    if (entry.contains("identitytoken") && entry["identitytoken"].is_string())
+      c.identityToken = entry["identitytoken"].get<std::string>();
+    if (c.empty()) continue;  // "{}": the login lives in a helper (credsStore)
     out.entries_.emplace_back(normaliseKey(key), std::move(c));
   }
   return out;
@@ -77,6 +96,12 @@ std::optional<Credentials> AuthFile::lookup(const std::string& host, const std::
   return *best;
 }
 
+std::optional<std::string> AuthFile::helperFor(const std::string& host) const {
+  if (auto it = helpers_.find(host); it != helpers_.end()) return it->second;
+  if (!store_.empty()) return store_;
+  return std::nullopt;
+}
+
 std::vector<std::filesystem::path> defaultAuthFilePaths() {
   std::vector<std::filesystem::path> out;
   auto env = [](const char* name) -> std::string {
@@ -95,19 +120,33 @@ std::vector<std::filesystem::path> defaultAuthFilePaths() {
   return out;
 }
 
+namespace {
+// What one file says about host: its helper's answer when it names one, else its entry.
+Result<std::optional<Credentials>> credentialsIn(const AuthFile& file, const std::filesystem::path& path,
+                                                 const std::string& host, HelperAnswers* answers) {
+  if (auto helper = file.helperFor(host)) {
+    auto asked = askCredentialHelper(*helper, host, answers);
+    if (!asked) return asked.error().context("auth file " + path.string());
+    return asked;
+  }
+  return file.lookup(host);
+}
+}  // namespace
+
 Result<std::optional<Credentials>> findCredentials(const std::optional<std::filesystem::path>& explicitFile,
-                                                   const std::string& host, const std::string& repo) {
+                                                   const std::string& host, HelperAnswers* answers) {
   if (explicitFile) {
     auto file = AuthFile::load(*explicitFile);
     if (!file) return file.error();
-    return file->lookup(host, repo);
+    return credentialsIn(*file, *explicitFile, host, answers);
   }
   for (const auto& path : defaultAuthFilePaths()) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) continue;
     auto file = AuthFile::load(path);
     if (!file) return file.error();  // a broken default file is worth stopping for: it hides creds
-    if (auto c = file->lookup(host, repo)) return c;
+    auto c = credentialsIn(*file, path, host, answers);
+    if (!c || *c) return c;
   }
   return std::optional<Credentials>{};
 }

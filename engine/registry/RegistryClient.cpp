@@ -170,23 +170,37 @@ Task<Status> RegistryClient::fetchToken(std::vector<std::string> scopes, CancelT
     realmLogged_ = true;
     spdlog::info("{}: token realm on another host, {}", settings_.host, url->authority());
   }
-  std::string target = url->target;
-  if (auto service = challenge_->param("service"); !service.empty()) target = appendQuery(target, "service", service);
-  for (const auto& s : scopes) target = appendQuery(target, "scope", s);
+  const auto service = challenge_->param("service");
   auto o = co_await originFor(*url);
   if (!o) co_return o.error();
   HttpRequest req;
-  req.target = target;
-  if (settings_.credentials)
-    req.set("Authorization",
-            "Basic " + base64Encode(settings_.credentials->username + ":" + settings_.credentials->password));
+  if (settings_.credentials && !settings_.credentials->identityToken.empty()) {
+    // An identity token (Docker's OAuth login, a credential helper's "<token>") is an OAuth2
+    // refresh token: POSTed as a form, never sent as Basic.
+    req.method = "POST";
+    req.target = url->target;
+    req.set("Content-Type", "application/x-www-form-urlencoded");
+    std::string scopeList;
+    for (const auto& s : scopes) scopeList += (scopeList.empty() ? "" : " ") + s;
+    req.body = "grant_type=refresh_token&client_id=autonomy&refresh_token=" +
+               urlEncode(settings_.credentials->identityToken) + "&service=" + urlEncode(service) +
+               "&scope=" + urlEncode(scopeList);
+  } else {
+    std::string target = url->target;
+    if (!service.empty()) target = appendQuery(target, "service", service);
+    for (const auto& s : scopes) target = appendQuery(target, "scope", s);
+    req.target = target;
+    if (settings_.credentials)
+      req.set("Authorization",
+              "Basic " + base64Encode(settings_.credentials->username + ":" + settings_.credentials->password));
+  }
   Error last = makeError(ErrorCode::kAuth, "no token");
   for (int attempt = 1; attempt <= settings_.retry.maxAttempts; ++attempt) {
     auto lease = co_await pool_.acquire(*o, cancel);
     if (!lease) {
       last = lease.error();
     } else {
-      ++counts_["GET token"];
+      ++counts_[req.method + " token"];
       auto resp = co_await (*lease)->exchange(req, 1 << 20);
       if (!resp) {
         (*lease).discard();
@@ -224,6 +238,11 @@ Task<Status> RegistryClient::authorize(HttpRequest& request, const std::vector<s
                                        CancelTokenPtr cancel) {
   if (!challenge_) co_return Status{};
   if (challenge_->scheme == "basic") {
+    if (settings_.credentials && settings_.credentials->username.empty() &&
+        !settings_.credentials->identityToken.empty())
+      co_return makeError(ErrorCode::kAuth, settings_.host +
+                                                " asks for a password (Basic) and only an identity token was found "
+                                                "for it; log in with a username and password");
     if (!settings_.credentials)
       co_return makeError(ErrorCode::kAuth, settings_.host +
                                                 " requires a login and no credentials were found for it "

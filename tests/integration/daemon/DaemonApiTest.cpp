@@ -1,7 +1,10 @@
 // The REST API of the real daemon, driven with curl: submit, follow, catalog, refusals.
+#include <cstdlib>
+#include <fstream>
 #include <future>
 
 #include "tests/integration/daemon/DaemonFixture.hpp"
+#include "tests/support/process/TextFiles.hpp"
 
 namespace autonomy::testing::daemonit {
 namespace {
@@ -206,6 +209,38 @@ TEST_F(DaemonApi, CancelStopsARunningJob) {
   EXPECT_EQ(again.status, 409);
   EXPECT_EQ(get("/v1/jobs/" + id + "/catalog").status, 200);
   for (int i = 0; i < 3; ++i) expectConsistentAtB("big-" + std::to_string(i));
+}
+
+// A registry's auth_file may name a credential helper: the daemon runs it (once per job and host)
+// and logs in with its answer.
+TEST_F(DaemonApi, AuthFileCredentialHelperLogsTheDaemonIn) {
+  RegistryOptions options;
+  options.htpasswdUsers.push_back(RegistryUser{"robot", "helper-pass"});
+  RegistryProcess c(options);
+  pushSignedImage("fleet/nav", "v1", 81);
+  const auto helpers = work() / "helpers";
+  std::filesystem::create_directories(helpers);
+  std::ofstream(helpers / "docker-credential-fleet")
+      << "#!/bin/sh\nread -r host\necho \"$host\" >> " << (helpers / "calls").string()
+      << "\necho '{\"Username\":\"robot\",\"Secret\":\"helper-pass\"}'\n";
+  std::filesystem::permissions(helpers / "docker-credential-fleet", std::filesystem::perms::owner_all);
+  const auto authFile = work() / "auth.json";
+  std::ofstream(authFile) << R"({"credHelpers":{")" << c.host() << R"(":"fleet"}})";
+  DaemonSettings settings;
+  settings.registries = "  \"" + c.host() + "\": {insecure: true, auth_file: " + authFile.string() + "}\n";
+  writeConfig(settings);
+  const char* path = std::getenv("PATH");
+  startDaemon({{"PATH", helpers.string() + ":" + (path ? path : "/usr/bin:/bin")}});
+
+  auto body = jobBody({"fleet/nav:v1"});
+  body["to_registry"] = c.host();
+  auto submitted = submit(body);
+  ASSERT_EQ(submitted.status, 202) << submitted.describe();
+  const auto done = waitFinished(submitted.json()["id"]);
+  EXPECT_EQ(done["state"], "succeeded") << done.dump(2);
+  EXPECT_TRUE(c.hasTag("fleet/nav", "v1"));
+  EXPECT_EQ(readTextFile(helpers / "calls"), c.host() + "\n");
+  EXPECT_EQ(daemonLog().find("helper-pass"), std::string::npos);
 }
 
 }  // namespace

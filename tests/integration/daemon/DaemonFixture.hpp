@@ -40,6 +40,7 @@ struct DaemonSettings {
   std::size_t repos = 4;
   std::string schedules;           // YAML text of the schedules: section; empty: none
   std::filesystem::path rekorKey;  // rekor_keys: {log: <this>} when set
+  std::string registries;          // more YAML lines under registries: ("  \"host\": {...}\n")
 };
 
 class DaemonIntegration : public ::testing::Test {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <regex>
@@ -103,8 +104,11 @@ BuiltManifest SyncFixture::pushSmallImage(RegistryProcess& reg, const std::strin
 std::vector<std::string> SyncFixture::cliPrefix() const { return {std::string(AUTONOMY_BIN_DIR) + "/autonomy"}; }
 
 std::map<std::string, std::string> SyncFixture::cliEnv() const {
-  // Hermetic: no credentials from the machine running the tests.
-  return {{"HOME", (work() / "home").string()}};
+  // Hermetic: no credentials from the machine running the tests. helpers/ comes first in PATH
+  // for the credential helpers a test writes there.
+  const char* path = std::getenv("PATH");
+  return {{"HOME", (work() / "home").string()},
+          {"PATH", (work() / "helpers").string() + ":" + (path ? path : "/usr/bin:/bin")}};
 }
 
 std::vector<std::string> SyncFixture::cliUnsetEnv() const {

@@ -137,12 +137,42 @@ std::string TokenIssuer::mintToken(const std::string& subject, const std::string
 }
 
 TokenResponse TokenIssuer::handle(std::string_view target, std::string_view authorization) {
-  TokenRequest record;
-  TokenResponse response = answer(target, authorization, record);
-  record.status = response.status;
+  TokenRequest request;
+  TokenResponse response = answer(target, authorization, request);
+  return record(std::move(request), std::move(response));
+}
+
+TokenResponse TokenIssuer::handleForm(std::string_view target, std::string_view form) {
+  TokenRequest request;
+  TokenResponse response = answerForm(target, form, request);
+  return record(std::move(request), std::move(response));
+}
+
+TokenResponse TokenIssuer::record(TokenRequest request, TokenResponse response) {
+  request.status = response.status;
   std::lock_guard lock(mutex_);
-  requests_.push_back(std::move(record));
+  requests_.push_back(std::move(request));
   return response;
+}
+
+TokenResponse TokenIssuer::answerForm(std::string_view target, std::string_view form, TokenRequest& record) const {
+  std::string refreshToken;
+  for (const auto& [key, value] : parseQuery(form)) {
+    if (key == "service") record.service = value;
+    if (key == "scope") record.scopes = split(value, ' ');
+    if (key == "grant_type") record.grantType = value;
+    if (key == "refresh_token") refreshToken = value;
+  }
+  if (target.substr(0, target.find('?')) != "/token")
+    return {404, errorBody("NOT_FOUND", "only /token is served here").dump(), {}};
+  if (record.grantType != "refresh_token")
+    return {400, R"({"error":"unsupported_grant_type"})", {}};
+  const auto user = std::find_if(options_.users.begin(), options_.users.end(), [&](const TokenUser& u) {
+    return !u.refreshToken.empty() && u.refreshToken == refreshToken;
+  });
+  if (user == options_.users.end()) return {401, R"({"error":"invalid_grant"})", {}};
+  record.user = user->name;
+  return issue(record);
 }
 
 TokenResponse TokenIssuer::answer(std::string_view target, std::string_view authorization, TokenRequest& record) const {
@@ -174,6 +204,10 @@ TokenResponse TokenIssuer::answer(std::string_view target, std::string_view auth
     record.user = name;
   }
 
+  return issue(record);
+}
+
+TokenResponse TokenIssuer::issue(const TokenRequest& record) const {
   std::string audience = record.service.empty() ? options_.service : record.service;
   std::string token = mintToken(record.user, audience, grantedAccess(record.user, record.scopes));
   auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());

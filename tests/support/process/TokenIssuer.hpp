@@ -18,6 +18,7 @@ struct TokenUser {
   std::string password;
   std::vector<std::string> actions;  // granted on every repository, e.g. {"pull"} or {"pull", "push"}
   std::map<std::string, std::vector<std::string>> repositories;  // per-repository override of actions
+  std::string refreshToken;  // accepted by POST /token grant_type=refresh_token (an identity token)
 };
 
 struct TokenServerOptions {
@@ -39,6 +40,7 @@ struct TokenRequest {
   std::string service;
   std::vector<std::string> scopes;  // as sent: "repository:fleet/nav:pull,push"
   int status = 0;                   // HTTP status answered
+  std::string grantType;            // POST (OAuth2) requests only: "refresh_token", ...
 };
 
 struct TokenResponse {
@@ -53,6 +55,8 @@ class TokenIssuer {
 
   // Answers GET <target> carrying the given Authorization header value (may be empty), and logs it.
   TokenResponse handle(std::string_view target, std::string_view authorization);
+  // Answers POST <target> with a form body (the OAuth2 flow Docker uses for identity tokens).
+  TokenResponse handleForm(std::string_view target, std::string_view form);
 
   std::vector<TokenAccess> grantedAccess(const std::string& user, const std::vector<std::string>& scopes) const;
   std::string mintToken(const std::string& subject, const std::string& audience,
@@ -67,6 +71,9 @@ class TokenIssuer {
 
  private:
   TokenResponse answer(std::string_view target, std::string_view authorization, TokenRequest& record) const;
+  TokenResponse answerForm(std::string_view target, std::string_view form, TokenRequest& record) const;
+  TokenResponse issue(const TokenRequest& record) const;
+  TokenResponse record(TokenRequest request, TokenResponse response);
 
   TokenServerOptions options_;
   JwtSigner signer_;

@@ -83,9 +83,14 @@ struct TokenServer::Impl {
     response.version(request.version());
     response.set(http::field::server, "autonomy-test-token-server");
     response.set(http::field::content_type, "application/json");
-    if (request.method() != http::verb::get) {
+    if (request.method() == http::verb::post) {
+      TokenResponse answer =
+          issuer.handleForm(std::string_view(request.target().data(), request.target().size()), request.body());
+      response.result(static_cast<unsigned>(answer.status));
+      response.body() = std::move(answer.body);
+    } else if (request.method() != http::verb::get) {
       response.result(http::status::method_not_allowed);
-      response.body() = R"({"errors":[{"code":"UNSUPPORTED","message":"only GET /token"}]})";
+      response.body() = R"({"errors":[{"code":"UNSUPPORTED","message":"only GET or POST /token"}]})";
     } else {
       auto authorization = request[http::field::authorization];
       TokenResponse answer = issuer.handle(std::string_view(request.target().data(), request.target().size()),

@@ -1,6 +1,7 @@
 #pragma once
 // The Docker registry token flow for distribution's `auth: token`: GET /token?service=&scope=
-// with Basic credentials answers {"token", "access_token", "expires_in"} where the token is an
+// with Basic credentials (or POST /token with grant_type=refresh_token, for identity tokens)
+// answers {"token", "access_token", "expires_in"} where the token is an
 // ES256 JWT whose x5c names a self-signed certificate the registry trusts via rootcertbundle.
 // Plain HTTP on 127.0.0.1, one connection at a time ("Connection: close"), on its own thread.
 #include <chrono>

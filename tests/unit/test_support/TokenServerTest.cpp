@@ -15,7 +15,7 @@ namespace {
 
 TokenServerOptions twoUsers() {
   TokenServerOptions options;
-  options.users = {{"reader", "rpass", {"pull"}, {}}, {"writer", "wpass", {"pull", "push"}, {}}};
+  options.users = {{"reader", "rpass", {"pull"}, {}, {}}, {"writer", "wpass", {"pull", "push"}, {}, {}}};
   return options;
 }
 
@@ -122,7 +122,7 @@ TEST(TokenServer, AnonymousTokenHasNoAccessAndBadPasswordsAre401) {
 
 TEST(TokenServer, PerRepositoryRightsAndInjectedFailures) {
   TokenServerOptions options;
-  options.users = {{"ci", "pw", {"pull"}, {{"fleet/own", {"pull", "push", "delete"}}}}};
+  options.users = {{"ci", "pw", {"pull"}, {{"fleet/own", {"pull", "push", "delete"}}}, {}}};
   TokenServer server(options);
   auto granted = server.grantedAccess("ci", {"repository:fleet/own:push,delete repository:fleet/other:push,pull"});
   ASSERT_EQ(granted.size(), 2U);
