@@ -46,6 +46,14 @@ std::string HttpMetrics::render(const MetricsSnapshot& s) const {
   }
   header(out, "autonomy_syncd_bytes_copied_total", "counter", "Blob bytes sent to destination registries.");
   out << "autonomy_syncd_bytes_copied_total " << s.counters.bytesSent << '\n';
+  header(out, "autonomy_syncd_registry_bytes_copied_total", "counter",
+         "Blob bytes sent to destination registries, by destination.");
+  for (const auto& [host, n] : s.counters.bytesByRegistry)
+    out << "autonomy_syncd_registry_bytes_copied_total{registry=\"" << host << "\"} " << n << '\n';
+  header(out, "autonomy_syncd_repo_failures_total", "counter",
+         "Repos that failed, by class of error (network, auth, registry, integrity, verification, ...).");
+  for (const auto& [cls, n] : s.counters.failuresByClass)
+    out << "autonomy_syncd_repo_failures_total{class=\"" << cls << "\"} " << n << '\n';
   header(out, "autonomy_syncd_blobs_total", "counter", "Blobs handled by finished repos: copied, mounted or skipped.");
   out << "autonomy_syncd_blobs_total{how=\"copied\"} " << s.counters.blobsCopied << '\n';
   out << "autonomy_syncd_blobs_total{how=\"mounted\"} " << s.counters.blobsMounted << '\n';

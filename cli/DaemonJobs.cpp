@@ -49,7 +49,7 @@ catalog::SeedRecord recordFromRepoJson(const nlohmann::json& repo, const std::st
 // Turns the event stream into ConsoleProgress calls, once per repo whatever reconnects replay.
 class EventPrinter {
  public:
-  EventPrinter(std::size_t repos, bool quiet) : progress_(repos, quiet) {}
+  EventPrinter(std::size_t repos, bool quiet) : progress_(std::nullopt, repos, quiet) {}
 
   void onEvent(const SseEvent& e) {
     const auto data = nlohmann::json::parse(e.data, nullptr, false);
@@ -75,7 +75,7 @@ class EventPrinter {
       const auto name = textOf(data, "repo");
       const auto now = numberOf(data, "bytes");
       auto& seen = bytes_[name];
-      if (now > seen) progress_.bytesSent(name, now - seen);
+      if (now > seen) progress_.bytesSent(name, oci::Digest{}, now - seen);
       seen = std::max(seen, now);
     } else if (e.type == "repo-done") {
       const auto name = textOf(data, "repo");

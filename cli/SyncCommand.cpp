@@ -139,7 +139,8 @@ int runSync(const SyncArgs& args) {
   if (!session) return usageError(session.error().message), kExitUsage;
 
   const std::filesystem::path out = args.out;
-  ConsoleProgress progress(plans.size(), args.quiet);
+  ConsoleProgress progress((*session)->io().get_executor(), plans.size(), args.quiet,
+                           std::chrono::seconds(args.progressInterval));
   (*session)->context().progress = &progress;
   std::vector<std::filesystem::path> written;
   std::optional<Error> writeError;
@@ -156,6 +157,7 @@ int runSync(const SyncArgs& args) {
   };
   const auto startedAt = catalog::nowRfc3339();
   auto records = (*session)->run(copy::runRepos(&(*session)->context(), std::move(opts)));
+  progress.finish();  // what follows starts on a line of its own
   if (writeError) {
     std::fprintf(stderr, "error: writing seed records: %s\n", writeError->message.c_str());
     return kExitFailed;
@@ -197,13 +199,14 @@ int runSeed(const SeedArgs& args) {
   if (!key) return usageError(key.error().message), kExitUsage;
   auto session = EngineSession::create(from->host, to->host, args.registry);
   if (!session) return usageError(session.error().message), kExitUsage;
-  ConsoleProgress progress(1, args.quiet);
+  ConsoleProgress progress((*session)->io().get_executor(), 1, args.quiet, std::chrono::seconds(args.progressInterval));
   (*session)->context().progress = &progress;
   copy::RunOptions opts;
   opts.repos = {{from->ref, to->ref}};
   opts.trust = *key;
   opts.copyPolicy = args.verify.copyPolicy;
   auto records = (*session)->run(copy::runRepos(&(*session)->context(), std::move(opts)));
+  progress.finish();
   for (const auto& r : records) {
     if (auto st = catalog::writeSeedRecord(args.out, r); !st) {
       std::fprintf(stderr, "error: writing seed record: %s\n", st.error().message.c_str());

@@ -29,6 +29,7 @@ struct SyncArgs {
   VerifyFlags verify;
   RegistryFlags registry;
   bool quiet = false;
+  int progressInterval = 30;  // --progress-interval: seconds between plain progress lines off a terminal
   // --via: hand the job to autonomy-syncd instead of running it here.
   DaemonFlags daemon;
   std::string keyName;                      // --key: a key named in the daemon's config
@@ -43,6 +44,7 @@ struct SeedArgs {
   VerifyFlags verify;
   RegistryFlags registry;
   bool quiet = false;
+  int progressInterval = 30;
 };
 
 struct SeedCatalogArgs {

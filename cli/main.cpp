@@ -53,6 +53,11 @@ int main(int argc, char** argv) {
   bool quiet = false;
   app.add_flag("-v,--verbose", verbose, "log requests and decisions");
   app.add_flag("-q,--quiet", quiet, "print only failures and the final line");
+  int progressInterval = 30;
+  app.add_option("--progress-interval", progressInterval,
+                 "seconds between plain progress lines when stderr is not a terminal (journald, CI logs)")
+      ->default_val(30)
+      ->check(CLI::Range(1, 86400));
   app.set_version_flag("--version", std::string("autonomy ") + AUTONOMY_VERSION);
 
   auto* registry = app.add_subcommand("registry", "Seed and govern OCI registries for edge / air-gapped deployments");
@@ -128,6 +133,7 @@ int main(int argc, char** argv) {
   configureLogging(verbose, quiet);
   for (auto* host : {&sync.fromRegistry, &sync.toRegistry}) *host = autonomy::oci::canonicalRegistryHost(*host);
   sync.quiet = seed.quiet = jobs.quiet = quiet;
+  sync.progressInterval = seed.progressInterval = progressInterval;
   // Engine settings that belong to the daemon's config when the run is handed over (--via).
   for (const char* name :
        {"--concurrency", "--check-concurrency", "--allow-insecure-registry", "--authfile", "--certs-dir",

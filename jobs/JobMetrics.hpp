@@ -11,6 +11,8 @@ struct JobMetrics {
   std::map<std::string, std::uint64_t> reposByOutcome;  // copied, up-to-date, failed, ...
   std::map<std::string, std::uint64_t> jobsFinished;    // succeeded, partial, failed, cancelled
   std::uint64_t bytesSent = 0;
+  std::map<std::string, std::uint64_t> bytesByRegistry;  // destination host -> bytes sent to it
+  std::map<std::string, std::uint64_t> failuresByClass;  // errorCodeName(): network, auth, ...
   std::uint64_t blobsCopied = 0;
   std::uint64_t blobsMounted = 0;
   std::uint64_t blobsPresent = 0;

@@ -204,6 +204,7 @@ void JobRun::recordResult(std::size_t index, const catalog::SeedRecord& r) {
   m.blobsMounted += r.blobsMounted;
   m.blobsPresent += r.blobsPresent;
   if (r.error && r.error->code == ErrorCode::kVerification) ++m.verificationFailures;
+  if (r.error && r.status == catalog::kStatusFailed) ++m.failuresByClass[std::string(errorCodeName(r.error->code))];
   if (r.ok())
     spdlog::info("job {}: {} {} ({} bytes)", record_.id, r.destination, r.status, r.bytesSent);
   else
@@ -325,8 +326,9 @@ void JobRun::blobStarted(const std::string& repo, const oci::Digest&, std::uint6
   if (auto* t = taskForRepo(repo)) ++blobsStarted_[t->index];
 }
 
-void JobRun::bytesSent(const std::string& repo, std::uint64_t delta) {
+void JobRun::bytesSent(const std::string& repo, const oci::Digest&, std::uint64_t delta) {
   env_.metrics->bytesSent += delta;
+  env_.metrics->bytesByRegistry[record_.spec.to] += delta;
   auto* t = taskForRepo(repo);
   if (!t) return;
   t->bytes += delta;

@@ -64,7 +64,7 @@ class JobRun : public copy::ProgressSink {
 
   // ProgressSink: from the engine, on the io_context thread.
   void blobStarted(const std::string& repo, const oci::Digest& d, std::uint64_t size) override;
-  void bytesSent(const std::string& repo, std::uint64_t delta) override;
+  void bytesSent(const std::string& repo, const oci::Digest& d, std::uint64_t delta) override;
 
  private:
   Status prepare();

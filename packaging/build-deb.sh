@@ -74,6 +74,22 @@ install -m 0644 "$src/systemd/tmpfiles.d/autonomy-syncd.conf" "$root/usr/lib/tmp
 install -m 0644 "$src/config/syncd.default.yaml" "$root/etc/autonomy/syncd.yaml"
 install -m 0644 "$src/config/syncd.yaml" "$root/usr/share/doc/$pkg/examples/syncd.yaml"
 install -m 0644 "$src/README.md" "$root/usr/share/doc/$pkg/README.md"
+install -m 0644 "$src/packaging/copyright" "$root/usr/share/doc/$pkg/copyright"
+install -d -m 0755 "$root/usr/share/doc/$pkg/grafana"
+install -m 0644 "$src/packaging/grafana/autonomy-syncd.json" "$root/usr/share/doc/$pkg/grafana/autonomy-syncd.json"
+# A native package's changelog, whose newest entry must be this version.
+changelog_version=$(sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' "$src/packaging/changelog")
+[ "$changelog_version" = "$version" ] ||
+  die "packaging/changelog starts with version '$changelog_version', the binaries are $version: add an entry"
+gzip -9n <"$src/packaging/changelog" >"$root/usr/share/doc/$pkg/changelog.gz"
+# Man pages from the programs' own --help (help2man) plus syncd.yaml(5).
+command -v help2man >/dev/null || die "help2man not found (apt-get install help2man, or make deps)"
+"$src/packaging/make-man.sh" "$bin_dir" "$work/man"
+install -d -m 0755 "$root/usr/share/man/man1" "$root/usr/share/man/man5" "$root/usr/share/man/man8"
+gzip -9n <"$work/man/autonomy.1" >"$root/usr/share/man/man1/autonomy.1.gz"
+gzip -9n <"$work/man/syncd.yaml.5" >"$root/usr/share/man/man5/syncd.yaml.5.gz"
+gzip -9n <"$work/man/autonomy-syncd.8" >"$root/usr/share/man/man8/autonomy-syncd.8.gz"
+chmod 0644 "$root"/usr/share/man/man*/*.gz "$root/usr/share/doc/$pkg/changelog.gz"
 
 for s in postinst prerm postrm; do
   install -m 0755 "$src/packaging/maintscripts/$s" "$root/DEBIAN/$s"
@@ -88,8 +104,9 @@ chmod 0644 "$root/DEBIAN/conffiles" "$root/DEBIAN/md5sums"
 shlibs=$(cd "$work" && dpkg-shlibdeps -O "-edebian/$pkg/usr/bin/autonomy" "-edebian/$pkg/usr/sbin/autonomy-syncd" |
   sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || die "dpkg-shlibdeps computed no dependencies"
-# postinst creates the system user with systemd-sysusers, or adduser where that is missing.
-depends="$shlibs, adduser | systemd-sysusers"
+# postinst creates the system user with systemd-sysusers, or adduser where that is missing (the
+# maintainer scripts drive the service through init-system-helpers, which is essential).
+depends="$shlibs, adduser"
 installed_size=$(du -s -k --apparent-size --exclude=DEBIAN "$root" | cut -f1)
 
 cat >"$root/DEBIAN/control" <<EOF

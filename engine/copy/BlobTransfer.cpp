@@ -42,6 +42,7 @@ class SourceStream {
  public:
   SourceStream(CopyContext* ctx, std::string repo, const oci::Descriptor& desc, const std::string& what)
       : ctx_(ctx), repo_(std::move(repo)), desc_(desc), what_(what), budget_(ctx->limits.maxStalls) {}
+  const oci::Digest& digest() const { return desc_.digest; }
 
   std::uint64_t offset() const { return offset_; }
   // Next read starts at `offset` (after the destination lost bytes it had been sent).
@@ -156,7 +157,7 @@ Task<Status> sendChunk(CopyContext* ctx, std::string dstRepo, SourceStream* sour
     if (!wrote) co_return wrote.error();
     sent = after;
     stats->bytesSent += size;
-    if (ctx->progress) ctx->progress->bytesSent(dstRepo, size);
+    if (ctx->progress) ctx->progress->bytesSent(dstRepo, source->digest(), size);
     if (!read) {
       (*writer)->discard();
       co_return read.error();

@@ -26,8 +26,13 @@ class ProgressSink {
  public:
   virtual ~ProgressSink() = default;
   virtual void repoStarted(const std::string& /*repo*/) {}
+  // The blobs of a manifest tree about to be ensured at B: their total size, before any is
+  // found present, mounted or sent (what the manifests say could move).
+  virtual void blobsPlanned(const std::string& /*repo*/, std::uint64_t /*bytes*/) {}
   virtual void blobStarted(const std::string& /*repo*/, const oci::Digest& /*d*/, std::uint64_t /*size*/) {}
-  virtual void bytesSent(const std::string& /*repo*/, std::uint64_t /*delta*/) {}
+  virtual void bytesSent(const std::string& /*repo*/, const oci::Digest& /*d*/, std::uint64_t /*delta*/) {}
+  // A planned blob is settled: at B (sent, mounted or already there) or given up on.
+  virtual void blobDone(const std::string& /*repo*/, const oci::Digest& /*d*/, std::uint64_t /*size*/) {}
   virtual void repoFinished(const catalog::SeedRecord& /*record*/) {}
 };
 

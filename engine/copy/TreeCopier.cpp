@@ -38,6 +38,7 @@ Task<void> blobWorker(CopyContext* ctx, std::string srcRepo, std::string dstRepo
   while (!q->failure && q->next < q->blobs.size()) {
     const auto desc = q->blobs[q->next++];
     auto st = co_await ensureBlob(ctx, srcRepo, dstRepo, desc, stats);
+    if (ctx->progress) ctx->progress->blobDone(dstRepo, desc.digest, desc.size);
     if (!st && !q->failure) q->failure = st.error();
   }
 }
@@ -116,6 +117,11 @@ Task<Status> copyBelowTop(CopyContext* ctx, std::string srcRepo, std::string dst
                           CopyStats* stats) {
   auto queue = std::make_shared<BlobQueue>();
   queue->blobs = tree->blobs();
+  if (ctx->progress) {
+    std::uint64_t planned = 0;
+    for (const auto& b : queue->blobs) planned += b.size;
+    ctx->progress->blobsPlanned(dstRepo, planned);
+  }
   const auto workers = std::min<std::size_t>(std::max<std::size_t>(1, ctx->limits.blobsPerRepo), queue->blobs.size());
   registry::TaskGroup group(ctx->source->executor());
   for (std::size_t i = 0; i < workers; ++i) group.spawn(blobWorker(ctx, srcRepo, dstRepo, queue, stats));

@@ -98,6 +98,11 @@ TEST_F(DaemonApi, AnUnsignedImageFailsVerificationAndNothingReachesB) {
   EXPECT_TRUE(b().tags("unsigned").empty());
   auto metrics = http("GET", "/metrics", std::nullopt, {}, false);
   EXPECT_NE(metrics.body.find("autonomy_syncd_verification_failures_total 1"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("autonomy_syncd_repo_failures_total{class=\"verification\"} 1"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("autonomy_syncd_registry_bytes_copied_total{registry=\"" + b().host() + "\"} "),
+            std::string::npos)
+      << metrics.body;
 }
 
 TEST_F(DaemonApi, RefusesWhatItShould) {

@@ -105,6 +105,8 @@ class FakeBackend : public ApiBackend {
     for (auto& [id, j] : jobs_) ++m.jobsByState[j.state];
     m.counters.bytesSent = 4096;
     m.counters.verificationFailures = 2;
+    m.counters.bytesByRegistry["edge-b.local:5000"] = 4096;
+    m.counters.failuresByClass["network"] = 1;
     m.counters.reposByOutcome["copied"] = 3;
     return m;
   }

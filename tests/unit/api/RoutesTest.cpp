@@ -4,6 +4,8 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 
 #include "tests/support/process/TempDir.hpp"
 #include "tests/support/signer/CosignSigner.hpp"
@@ -301,6 +303,32 @@ TEST_F(RoutesTest, UnknownPathsAre404) {
   EXPECT_EQ(call("GET", "bad-target", {}, {}, false).status, 400);
 }
 
+// packaging/grafana/autonomy-syncd.json queries only series /metrics exports (a renamed metric
+// would leave a panel silently empty).
+TEST_F(RoutesTest, TheGrafanaDashboardQueriesExportedMetrics) {
+  submit();
+  call("GET", "/v1/jobs");
+  const auto metrics = call("GET", "/metrics", {}, {}, false).body;
+  std::ifstream in(std::string(AUTONOMY_SOURCE_DIR) + "/packaging/grafana/autonomy-syncd.json");
+  ASSERT_TRUE(in) << "packaging/grafana/autonomy-syncd.json is missing";
+  const auto dashboard = nlohmann::json::parse(in);
+  const std::regex name("autonomy_syncd_[a-z_]+");
+  std::set<std::string> queried;
+  for (const auto& panel : dashboard.at("panels"))
+    for (const auto& target : panel.at("targets")) {
+      const auto expr = target.at("expr").get<std::string>();
+      for (auto it = std::sregex_iterator(expr.begin(), expr.end(), name); it != std::sregex_iterator(); ++it) {
+        std::string metric = it->str();
+        for (const std::string suffix : {"_bucket", "_sum", "_count"})
+          if (metric.ends_with(suffix)) metric.resize(metric.size() - suffix.size());
+        queried.insert(metric);
+      }
+    }
+  EXPECT_GE(queried.size(), 10u);
+  for (const auto& metric : queried)
+    EXPECT_NE(metrics.find("# TYPE " + metric + " "), std::string::npos) << metric << " is not exported";
+}
+
 TEST_F(RoutesTest, MetricsExposeJobsReposBytesVerificationAndLatency) {
   submit();
   call("GET", "/v1/jobs");
@@ -312,6 +340,8 @@ TEST_F(RoutesTest, MetricsExposeJobsReposBytesVerificationAndLatency) {
   for (const char* line :
        {"autonomy_syncd_jobs{state=\"queued\"} 1", "autonomy_syncd_repos_total{outcome=\"copied\"} 3",
         "autonomy_syncd_bytes_copied_total 4096", "autonomy_syncd_verification_failures_total 2",
+        "autonomy_syncd_registry_bytes_copied_total{registry=\"edge-b.local:5000\"} 4096",
+        "autonomy_syncd_repo_failures_total{class=\"network\"} 1",
         "# TYPE autonomy_syncd_http_request_duration_seconds histogram",
         "autonomy_syncd_http_request_duration_seconds_count{route=\"/v1/jobs\"} 2",
         "autonomy_syncd_http_request_duration_seconds_bucket{route=\"/v1/jobs\",le=\"+Inf\"} 2",

@@ -19,7 +19,7 @@ registry::Task<catalog::SeedRecord> fakeSeed(copy::CopyContext* ctx, copy::SeedR
   ++e.inFlight;
   e.maxInFlight = std::max(e.maxInFlight, e.inFlight);
   if (e.writers[key]++ > 0) e.overlap = true;
-  if (ctx->progress) ctx->progress->bytesSent(request.dest.repo, 100);
+  if (ctx->progress) ctx->progress->bytesSent(request.dest.repo, oci::Digest{}, 100);
   boost::asio::steady_timer timer(ctx->source->executor());
   timer.expires_after(e.delay);
   auto subscription = ctx->cancel->subscribe([&timer] { timer.cancel(); });
