@@ -14,13 +14,14 @@ DEB_PACKAGES := build-essential cmake pkg-config ccache git \
   libcli11-dev libsqlite3-dev libsystemd-dev libgtest-dev libgmock-dev \
   docker-registry skopeo apache2-utils openssl curl ca-certificates clang \
   zlib1g-dev dpkg-dev fakeroot systemd wrk time procps bc python3 nodejs \
-  golang-docker-credential-helpers pass gnupg lintian help2man man-db groff-base
+  golang-docker-credential-helpers pass gnupg lintian help2man man-db groff-base \
+  buildah podman runc python3-yaml
 
 # The tests' independent producer of cosign 3 signature bundles (sigstore-js), from the npm
 # registry into a git-ignored folder; reinstalled when its lockfile changes.
 SIGSTORE_JS := tests/support/sigstore-js
 
-.PHONY: all deps build test unit integration fuzz demo bench bench-quick bench-daemon bench-api bench-hostile deb clean format
+.PHONY: all deps build test unit integration fuzz demo bench bench-quick bench-daemon bench-api bench-hostile deb image clean format
 
 all: build
 
@@ -83,6 +84,11 @@ bench-api: build
 # Peak memory of the CLI against a hostile source (a 600-layer .sig, a 150-entry .att index).
 bench-hostile: build
 	bash bench/hostile.sh $(BUILD_DIR)/bin
+
+# The daemon's container image, from scratch with buildah (packaging/image/build-image.sh):
+# localhost/autonomy-syncd:<version> in the local containers storage (podman images). As root.
+image: build
+	bash packaging/image/build-image.sh $(BUILD_DIR)/bin $(IMAGE)
 
 # The Debian package: $(BUILD_DIR)/deb/autonomy-syncd_<version>_<arch>.deb (packaging/build-deb.sh).
 deb: build

@@ -32,6 +32,7 @@ struct Args {
   std::uint64_t seed = 1;
   std::vector<std::string> sidecars;  // repos that get lock/policy sidecars
   std::string signFormat = "legacy";  // legacy | bundle | mixed (alternating, first repo legacy)
+  std::vector<std::string> signOnly;  // repo@sha256:... already at the registry: sign these, build nothing
 };
 
 constexpr std::uint64_t kMiB = 1 << 20;
@@ -42,9 +43,9 @@ int fail(const std::string& what, const Error& e) {
 }
 
 Status pushSignature(OciLayout& layout, ImageBuilder& builder, const CosignSigner& signer, const Args& a,
-                     const std::string& repo, const BuiltManifest& image) {
-  const auto signedPayload = signer.signImage(image.digest, a.registry + "/" + repo);
-  const auto sig = buildSignatureManifest(image.digest, {signedPayload});
+                     const std::string& repo, const oci::Digest& digest) {
+  const auto signedPayload = signer.signImage(digest, a.registry + "/" + repo);
+  const auto sig = buildSignatureManifest(digest, {signedPayload});
   std::vector<std::string> blobs;
   for (const auto& [d, bytes] : sig.blobs) blobs.push_back(bytes);
   auto built = builder.raw(RawManifest(sig.manifest, std::string(oci::media::kOciManifest), blobs));
@@ -106,6 +107,9 @@ int main(int argc, char** argv) {
       ->default_val("legacy");
   app.add_option("--sidecars", a.sidecars, "repos (by name) that also get autonomy.lock/autonomy.policy")
       ->delimiter(',');
+  app.add_option("--sign-only", a.signOnly,
+                 "repo@sha256:<hex> of an image already at the registry: give it a legacy .sig with the "
+                 "--sign-pub-out key and build nothing else (repeatable)");
   CLI11_PARSE(app, argc, argv);
 
   auto layout = OciLayout::open(a.layout);
@@ -116,6 +120,18 @@ int main(int argc, char** argv) {
     signer.emplace(KeyKind::kEcdsaP256);
     std::ofstream(a.pubKeyOut) << signer->publicPem();
   }
+  if (!a.signOnly.empty()) {
+    if (!signer) return fail("--sign-only", makeError(ErrorCode::kUsage, "needs --sign-pub-out"));
+    for (const auto& ref : a.signOnly) {
+      const auto at = ref.find('@');
+      auto digest = oci::Digest::parse(at == std::string::npos ? "" : ref.substr(at + 1));
+      if (!digest) return fail("--sign-only " + ref, digest.error());
+      if (auto st = pushSignature(*layout, builder, *signer, a, ref.substr(0, at), *digest); !st)
+        return fail("sign " + ref, st.error());
+      std::printf("signed %s/%s\n", a.registry.c_str(), ref.c_str());
+    }
+    return 0;
+  }
   const LayerSpec base(a.baseMib * kMiB, 1000);
   std::size_t published = 0;
   auto publish = [&](const std::string& repo, const BuiltManifest& m) -> Status {
@@ -123,7 +139,7 @@ int main(int argc, char** argv) {
     const bool bundle = a.signFormat == "bundle" || (a.signFormat == "mixed" && published++ % 2 == 1);
     if (signer) {
       auto st = bundle ? pushBundleSignature(*layout, builder, *signer, a, repo, m)
-                       : pushSignature(*layout, builder, *signer, a, repo, m);
+                       : pushSignature(*layout, builder, *signer, a, repo, m.digest);
       if (!st) return st;
     }
     for (const auto& s : a.sidecars)

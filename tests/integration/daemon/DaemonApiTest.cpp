@@ -4,6 +4,7 @@
 #include <future>
 
 #include "tests/integration/daemon/DaemonFixture.hpp"
+#include "tests/support/process/Subprocess.hpp"
 #include "tests/support/process/TextFiles.hpp"
 
 namespace autonomy::testing::daemonit {
@@ -246,6 +247,19 @@ TEST_F(DaemonApi, AuthFileCredentialHelperLogsTheDaemonIn) {
   EXPECT_TRUE(c.hasTag("fleet/nav", "v1"));
   EXPECT_EQ(readTextFile(helpers / "calls"), c.host() + "\n");
   EXPECT_EQ(daemonLog().find("helper-pass"), std::string::npos);
+}
+
+// --healthcheck (the container image's health check) asks the running daemon's /healthz.
+TEST_F(DaemonApi, HealthcheckFlagReportsTheRunningDaemon) {
+  writeConfig({});
+  const std::vector<std::string> probe{std::string(AUTONOMY_BIN_DIR) + "/autonomy-syncd", "--config",
+                                       configPath().string(), "--healthcheck"};
+  auto down = runCommand(probe);
+  EXPECT_EQ(down.exitCode, 1) << down.describe();
+  EXPECT_NE(down.stderrText.find("unhealthy"), std::string::npos) << down.describe();
+  startDaemon();
+  auto up = runCommand(probe);
+  EXPECT_EQ(up.exitCode, 0) << up.describe();
 }
 
 }  // namespace
