@@ -15,7 +15,7 @@ DEB_PACKAGES := build-essential cmake pkg-config ccache git \
   docker-registry skopeo apache2-utils openssl curl ca-certificates clang \
   zlib1g-dev dpkg-dev fakeroot systemd wrk time procps bc python3 nodejs \
   golang-docker-credential-helpers pass gnupg lintian help2man man-db groff-base \
-  buildah podman runc python3-yaml
+  buildah podman runc python3-yaml golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev
 
 # The tests' independent producer of cosign 3 signature bundles (sigstore-js), from the npm
 # registry into a git-ignored folder; reinstalled when its lockfile changes.

@@ -7,8 +7,11 @@
   image's command reads it and the state where the config keeps it;
 - liveness and readiness probe /healthz and /readyz on a loopback listener of that config;
 - Prometheus scrapes /metrics over HTTPS on a listener of that config;
-- the chart's Chart.yaml and values.yaml are valid YAML with the fields Helm needs.
-No cluster and no helm here: the chart's templates are not rendered (see README)."""
+- the chart's Chart.yaml and values.yaml are valid YAML with the fields Helm needs, and its
+  templates, rendered with Helm's engine and function library (tests/support/helm-render), give
+  the same objects as daemonset.yaml; secret.create renders the Secret.
+No cluster and no helm binary here (see README)."""
+import base64
 import os
 import subprocess
 import sys
@@ -96,6 +99,73 @@ values = yaml.safe_load(open(os.path.join(chart, "values.yaml")))
 check("values.yaml: the same listeners as daemonset.yaml", values["config"]["listen"] == config["listen"])
 check("chart templates present", all(os.path.exists(os.path.join(chart, "templates", t))
                                      for t in ("daemonset.yaml", "configmap.yaml", "secret.yaml", "_helpers.tpl")))
+# The chart, rendered by tests/support/helm-render (Go text/template with sprig v3, as Helm
+# renders; Debian's Go packages), must give daemonset.yaml's objects apart from labels.
+def build_renderer(tmp):
+    gopath = os.path.join(tmp, "gopath")
+    pkg = os.path.join(gopath, "src", "helmrender")
+    os.makedirs(pkg)
+    with open(os.path.join(src, "tests/support/helm-render/main.go")) as f_in, \
+            open(os.path.join(pkg, "main.go"), "w") as f_out:
+        f_out.write(f_in.read())
+    # Debian installs these modules without their /v3 suffix; GOPATH mode needs it in the path.
+    for name in ("sprig", "semver"):
+        os.makedirs(os.path.join(gopath, "src/github.com/Masterminds", name))
+        os.symlink("/usr/share/gocode/src/github.com/Masterminds/" + name,
+                   os.path.join(gopath, "src/github.com/Masterminds", name, "v3"))
+    env = dict(os.environ, GO111MODULE="off", GOPATH=gopath + ":/usr/share/gocode",
+               GOCACHE=os.path.join(tmp, "gocache"), GOFLAGS="", GOPROXY="off")
+    out = os.path.join(tmp, "helm-render")
+    r = subprocess.run(["go", "build", "-o", out, "."], cwd=pkg, env=env, capture_output=True, text=True)
+    check("helm-render builds (golang-go, golang-github-masterminds-sprig-dev): " + r.stderr.strip(),
+          r.returncode == 0)
+    return out if r.returncode == 0 else None
+
+
+def normalised(obj):
+    obj = yaml.safe_load(yaml.safe_dump(obj))
+    obj["metadata"].pop("labels", None)
+    obj["metadata"].pop("namespace", None)
+    if obj["kind"] == "DaemonSet":
+        obj["spec"].pop("selector", None)
+        obj["spec"]["template"]["metadata"].pop("labels", None)
+        obj["spec"]["template"]["metadata"]["annotations"].pop("checksum/config", None)
+    if obj["kind"] == "ConfigMap":
+        obj["data"] = {k: yaml.safe_load(v) for k, v in obj["data"].items()}
+    return obj
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    renderer = build_renderer(tmp)
+    if renderer:
+        r = subprocess.run([renderer, chart, "autonomy-syncd", "autonomy"], capture_output=True, text=True)
+        check("the chart renders with its default values: " + r.stderr.strip(), r.returncode == 0)
+        rendered = {d["kind"]: d for d in yaml.safe_load_all(r.stdout) if d}
+        check("default values render a ConfigMap and a DaemonSet (no Secret: secret.create is false)",
+              set(rendered) == {"ConfigMap", "DaemonSet"})
+        for kind in ("ConfigMap", "DaemonSet"):
+            if kind in rendered:
+                same = normalised(rendered[kind]) == normalised(by_kind[kind])
+                check(f"the chart's {kind} is daemonset.yaml's (labels aside)", same)
+                if not same:
+                    print(yaml.safe_dump(normalised(rendered[kind])), file=sys.stderr)
+        extra = os.path.join(tmp, "secret-values.yaml")
+        with open(extra, "w") as f:
+            yaml.safe_dump({"secret": {"create": True, "token": "t0ken", "cosignPub": "PUB", "tlsCrt": "CRT",
+                                       "tlsKey": "KEY"}}, f)
+        r = subprocess.run([renderer, chart, "edge", "autonomy", extra], capture_output=True, text=True)
+        docs = [d for d in yaml.safe_load_all(r.stdout) if d] if r.returncode == 0 else []
+        secrets = [d for d in docs if d["kind"] == "Secret"]
+        check("secret.create renders the Secret the DaemonSet mounts, base64 of the values",
+              len(secrets) == 1 and base64.b64decode(secrets[0]["data"]["syncd.token"]) == b"t0ken"
+              and secrets[0]["metadata"]["name"] == "autonomy-syncd")
+        missing = os.path.join(tmp, "missing.yaml")
+        with open(missing, "w") as f:
+            yaml.safe_dump({"secret": {"create": True}}, f)
+        r = subprocess.run([renderer, chart, "edge", "autonomy", missing], capture_output=True, text=True)
+        check("secret.create without the token is refused (required)",
+              r.returncode != 0 and "secret.token" in r.stderr)
+
 if failures:
     print(f"{len(failures)} check(s) failed", file=sys.stderr)
     sys.exit(1)
