@@ -17,17 +17,7 @@ ulimit -n 65536 2>/dev/null || ulimit -n 8192
 bench_init
 W=$BENCH_WORK
 PD=$(free_port)
-TOKEN=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-printf '%s\n' "$TOKEN" > "$W/syncd.token"
-mkdir -p "$W/state"
-cat > "$W/syncd.yaml" <<YAML
-listen: ["127.0.0.1:$PD"]
-state_dir: $W/state
-api:
-  token_file: $W/syncd.token
-log: {level: warn}
-schedules: []
-YAML
+syncd_config "$PD"
 start_syncd "$W/syncd.yaml" "$W/syncd.log" "$PD"
 
 # The flood: sockets opened and held by one Python process for a minute (killed at the end).

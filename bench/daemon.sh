@@ -36,23 +36,11 @@ gen_workload "$PA" "$W/images.txt" --repos "$DAEMON_REPOS" --prefix daemon/ --ba
   --unique-mib "$DAEMON_UNIQUE_MIB" --unique-layers 2 --index-platforms 2
 WORKLOAD_MIB=$(($(du -sb "$W/a/data" | cut -f1) / 1048576))
 
-TOKEN=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-printf '%s\n' "$TOKEN" > "$W/syncd.token"
-chmod 600 "$W/syncd.token"
-mkdir -p "$W/state"
-cat > "$W/syncd.yaml" <<YAML
-listen: ["127.0.0.1:$PD"]
-state_dir: $W/state
-api:
-  token_file: $W/syncd.token
-concurrency: {repos: 4, connections_per_registry: 8, blobs_per_repo: 4}
+syncd_config "$PD" "concurrency: {repos: 4, connections_per_registry: 8, blobs_per_repo: 4}
 registries:
-  "127.0.0.1:$PA": {insecure: true}
-  "127.0.0.1:$PL": {insecure: true}
-keys: {}
-log: {level: warn}
-schedules: []
-YAML
+  \"127.0.0.1:$PA\": {insecure: true}
+  \"127.0.0.1:$PL\": {insecure: true}
+keys: {}"
 start_syncd "$W/syncd.yaml" "$W/syncd.log" "$PD"
 sleep 3
 IDLE_RSS=$(rss_kib "$DPID" VmRSS)

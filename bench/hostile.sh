@@ -70,23 +70,11 @@ run ".att index, 150 x 4 MB child" --skip-verify
 
 # The same inputs as daemon jobs: the daemon's VmHWM after each (it only grows).
 PD=$(free_port)
-TOKEN=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-printf '%s\n' "$TOKEN" > "$W/syncd.token"
-chmod 600 "$W/syncd.token"
-mkdir -p "$W/state"
-cat > "$W/syncd.yaml" <<YAML
-listen: ["127.0.0.1:$PD"]
-state_dir: $W/state
-api:
-  token_file: $W/syncd.token
-registries:
-  "127.0.0.1:$PA": {insecure: true}
-  "127.0.0.1:$PB": {insecure: true}
+syncd_config "$PD" "registries:
+  \"127.0.0.1:$PA\": {insecure: true}
+  \"127.0.0.1:$PB\": {insecure: true}
 keys:
-  fleet: $W/cosign.pub
-log: {level: warn}
-schedules: []
-YAML
+  fleet: $W/cosign.pub"
 start_syncd "$W/syncd.yaml" "$W/syncd.log" "$PD"
 hwm_kib() { awk '$1 == "VmHWM:" {print $2}' "/proc/$DPID/status"; }
 printf 'hostile %-28s %.1f MiB\n' "daemon idle: peak RSS" "$(echo "$(hwm_kib) / 1024" | bc -l)"

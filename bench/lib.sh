@@ -58,6 +58,18 @@ wait_http() {
 
 # start_registry NAME PORT: a docker-registry on 127.0.0.1:PORT storing under BENCH_WORK/NAME.
 # Sets REGISTRY_PID.
+# syncd_config PORT [YAML]: a fresh API token (TOKEN, in BENCH_WORK/syncd.token) and
+# BENCH_WORK/syncd.yaml: the API on 127.0.0.1:PORT with that token, state in BENCH_WORK/state,
+# log level warn, no schedules, then the YAML lines given (registries:, keys:, ...).
+syncd_config() {
+  TOKEN=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  printf '%s\n' "$TOKEN" > "$BENCH_WORK/syncd.token"
+  chmod 600 "$BENCH_WORK/syncd.token"
+  mkdir -p "$BENCH_WORK/state"
+  printf 'listen: ["127.0.0.1:%s"]\nstate_dir: %s\napi:\n  token_file: %s\nlog: {level: warn}\nschedules: []\n%s\n' \
+    "$1" "$BENCH_WORK/state" "$BENCH_WORK/syncd.token" "${2:-}" > "$BENCH_WORK/syncd.yaml"
+}
+
 # start_syncd CONFIG LOG PORT: autonomy-syncd from $BENCH_BIN, tracked, ready; its PID in DPID.
 start_syncd() {
   "$BENCH_BIN/autonomy-syncd" --config "$1" > "$2" 2>&1 &
