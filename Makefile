@@ -21,7 +21,7 @@ DEB_PACKAGES := build-essential cmake pkg-config ccache git \
 # registry into a git-ignored folder; reinstalled when its lockfile changes.
 SIGSTORE_JS := tests/support/sigstore-js
 
-.PHONY: all deps build test unit integration fuzz demo bench bench-quick bench-daemon bench-api bench-hostile deb image clean format
+.PHONY: all deps build test unit integration fuzz demo bench bench-quick bench-daemon bench-api bench-hostile bench-daemon-scale deb image clean format
 
 all: build
 
@@ -82,6 +82,10 @@ bench-api: build
 	bash bench/api-flood.sh $(BUILD_DIR)/bin
 
 # Peak memory of the CLI against a hostile source (a 600-layer .sig, a 150-entry .att index).
+# The daemon with 1,000 finished jobs and 20,000 repo records (issue 13): start-up, RSS, GET /v1/jobs.
+bench-daemon-scale: build
+	bash bench/daemon-scale.sh $(BUILD_DIR)/bin
+
 bench-hostile: build
 	bash bench/hostile.sh $(BUILD_DIR)/bin
 

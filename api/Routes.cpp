@@ -235,17 +235,40 @@ ApiResponse Router::listJobs(const Target& target) {
       return errorResponse(400, "invalid_request", key + ": unknown query parameter (state, limit, after)", key);
     }
   }
+  // The page's job rows first (cheap); each job is then rendered, or taken as rendered when it is
+  // finished and was rendered before (RenderedJobs).
+  filter.withRepos = false;
   auto list = backend_.listJobs(filter);
   if (!list) {
     if (list.error().code == ErrorCode::kNotFound)
       return errorResponse(400, "invalid_request", "after: " + list.error().message, "after");
     return errorResponse(list.error());
   }
-  json jobsJson = json::array();
-  for (const auto& j : *list) jobsJson.push_back(jobToJson(j));
-  json next = nullptr;
-  if (list->size() == filter.limit && !list->empty()) next = list->back().id;
-  return jsonResponse(200, {{"jobs", jobsJson}, {"next_after", next}});
+  std::string body = "{\"jobs\":[";
+  bool first = true;
+  for (const auto& head : *list) {
+    std::string fresh;
+    const std::string* text = jobs::isFinishedJobState(head.state) ? rendered_.find(head.id) : nullptr;
+    if (!text) {
+      auto job = backend_.findJob(head.id);
+      if (!job) return errorResponse(job.error());
+      if (!job->has_value()) continue;  // pruned between the two reads
+      fresh = jobToJson(**job).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      if (jobs::isFinishedJobState((*job)->state)) {
+        rendered_.put(head.id, fresh);
+        text = rendered_.find(head.id);
+      }
+      if (!text) text = &fresh;
+    }
+    body += first ? "" : ",";
+    body += *text;
+    first = false;
+  }
+  const json next = list->size() == filter.limit && !list->empty() ? json(list->back().id) : json(nullptr);
+  ApiResponse r;
+  r.status = 200;
+  r.body = body + "],\"next_after\":" + next.dump() + "}\n";
+  return r;
 }
 
 ApiResponse Router::getJob(const std::string& id) {

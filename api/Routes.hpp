@@ -9,6 +9,7 @@
 #include "api/ApiTypes.hpp"
 #include "api/BearerAuth.hpp"
 #include "api/HttpMetrics.hpp"
+#include "api/RenderedJobs.hpp"
 
 namespace autonomy::api {
 
@@ -50,6 +51,7 @@ class Router {
   ApiBackend& backend_;
   std::optional<BearerAuth> auth_;
   HttpMetrics metrics_;
+  RenderedJobs rendered_;  // finished jobs' JSON for listings
 };
 
 }  // namespace autonomy::api

@@ -137,7 +137,7 @@ Status JobStore::insert(JobRecord& record) {
 }
 
 Result<std::vector<JobRecord>> JobStore::selectJobs(const std::string& where, const std::vector<std::string>& args,
-                                                    std::int64_t limit) {
+                                                    std::int64_t limit, bool withRepos) {
   std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs";
   if (!where.empty()) sql += " WHERE " + where;
   sql += " ORDER BY seq DESC";
@@ -164,8 +164,9 @@ Result<std::vector<JobRecord>> JobStore::selectJobs(const std::string& where, co
     j.spec.idempotencyKey = stmt->optionalText(9);
     out.push_back(std::move(j));
   }
-  for (auto& j : out)
-    if (auto st = loadRepos(j); !st) return st.error();
+  if (withRepos)
+    for (auto& j : out)
+      if (auto st = loadRepos(j); !st) return st.error();
   return out;
 }
 
@@ -232,7 +233,7 @@ Result<std::vector<JobRecord>> JobStore::list(const JobFilter& filter) {
     where += "state = ?1";
     args.push_back(*filter.state);
   }
-  return selectJobs(where, args, static_cast<std::int64_t>(filter.limit));
+  return selectJobs(where, args, static_cast<std::int64_t>(filter.limit), filter.withRepos);
 }
 
 Result<std::vector<std::string>> JobStore::queuedIds() {

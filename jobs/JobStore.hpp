@@ -66,7 +66,7 @@ class JobStore : public copy::UploadJournal {
   Status migrate();
   Status recover();
   Result<std::vector<JobRecord>> selectJobs(const std::string& where, const std::vector<std::string>& args,
-                                            std::int64_t limit);
+                                            std::int64_t limit, bool withRepos = true);
   Status loadRepos(JobRecord& job);
 
   std::unique_ptr<SqliteDb> db_;

@@ -83,6 +83,7 @@ struct JobFilter {
   std::optional<std::string> state;
   std::size_t limit = 50;
   std::optional<std::string> after;
+  bool withRepos = true;  // false: job rows only (repos and spec.repos left empty), for listings
 };
 
 // What submit() did: a new job, the job an Idempotency-Key already named (same request), or

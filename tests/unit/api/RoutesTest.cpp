@@ -183,6 +183,37 @@ TEST_F(RoutesTest, IdempotencyKeyReplaysTheJobAndRefusesADifferentRequest) {
   EXPECT_EQ(bodyOf(bad)["error"]["field"], "Idempotency-Key");
 }
 
+// Listings render a finished job once (RenderedJobs); a job that is not finished yet is rendered
+// afresh each time, so its progress and its final state show; the page is the same JSON either way.
+TEST_F(RoutesTest, ListingsShowLiveJobsAfreshAndFinishedOnesAsRendered) {
+  const auto id = submit();
+  EXPECT_EQ(bodyOf(call("GET", "/v1/jobs"))["jobs"][0]["state"], "queued");
+  backend_.job(id).state = "running";
+  EXPECT_EQ(bodyOf(call("GET", "/v1/jobs"))["jobs"][0]["state"], "running");
+  backend_.job(id).state = "succeeded";
+  const auto first = call("GET", "/v1/jobs");
+  EXPECT_EQ(bodyOf(first)["jobs"][0]["state"], "succeeded");
+  EXPECT_EQ(bodyOf(first)["jobs"][0]["id"], id);
+  const auto again = call("GET", "/v1/jobs");
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(bodyOf(again)["jobs"][0], bodyOf(call("GET", "/v1/jobs/" + id)));  // as GET /v1/jobs/{id} renders it
+}
+
+TEST(RenderedJobs, KeepsTheNewestWithinItsBounds) {
+  RenderedJobs cache(2, 10);
+  cache.put("a", "aaaa");
+  cache.put("b", "bbbb");
+  cache.put("c", "cccc");  // over 2 entries: "a" goes
+  EXPECT_EQ(cache.find("a"), nullptr);
+  ASSERT_NE(cache.find("c"), nullptr);
+  EXPECT_EQ(*cache.find("c"), "cccc");
+  cache.put("d", "dddddddd");  // over 10 bytes: "b" and "c" go
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.bytes(), 8u);
+  cache.put("huge", std::string(11, 'x'));  // larger than the whole budget: not kept
+  EXPECT_EQ(cache.find("huge"), nullptr);
+}
+
 TEST_F(RoutesTest, ListFiltersByStateAndPaginates) {
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(submit());
