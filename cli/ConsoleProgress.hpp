@@ -25,7 +25,7 @@ struct ProgressTotals {
     std::uint64_t size = 0;
     std::uint64_t sent = 0;
   };
-  std::map<std::string, InFlight> inFlight;        // by digest
+  std::map<std::string, InFlight> inFlight;         // by digest
   std::map<std::string, std::uint64_t> openByRepo;  // planned bytes of a repo not yet settled
 
   void plan(const std::string& repo, std::uint64_t bytes);

@@ -47,7 +47,8 @@ Drain drain(Pipe& in, Pipe& out, Pipe& err, std::string_view input, const ChildL
   if (input.empty()) Pipe::closeFd(in.write);
   char buffer[4096];
   while (out.read >= 0 || err.read >= 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return Drain::kTimedOut;
     pollfd fds[3];
     nfds_t n = 0;
@@ -143,8 +144,8 @@ Result<ChildResult> runChild(const std::vector<std::string>& argv, std::string_v
                      argv[0] + " did not answer within " + std::to_string(limits.timeout.count()) + " ms (stopped)",
                      true);
   if (how == Drain::kTooMuch)
-    return makeError(ErrorCode::kInternal, argv[0] + " printed more than " + std::to_string(limits.maxStdout) +
-                                               " bytes (stopped)");
+    return makeError(ErrorCode::kInternal,
+                     argv[0] + " printed more than " + std::to_string(limits.maxStdout) + " bytes (stopped)");
   result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
 }

@@ -30,7 +30,8 @@ Result<std::optional<Credentials>> ask(const std::string& helper, const std::str
     return makeError(run.error().code, where + ": " + run.error().message, run.error().transient);
   }
   // Helpers say "credentials not found in native keychain" on stdout and exit 1.
-  if (run->exitCode != 0 && run->stdoutText.find("credentials not found") != std::string::npos) return std::optional<Credentials>{};
+  if (run->exitCode != 0 && run->stdoutText.find("credentials not found") != std::string::npos)
+    return std::optional<Credentials>{};
   const std::string howToSee = "; run `echo " + host + " | " + program + " get` to see why";
   if (run->exitCode != 0)
     return makeError(ErrorCode::kAuth,

@@ -7,8 +7,8 @@
 
 #include "engine/core/Base64.hpp"
 #include "engine/core/Printable.hpp"
-#include "engine/registry/CredentialHelper.hpp"
 #include "engine/oci/Reference.hpp"
+#include "engine/registry/CredentialHelper.hpp"
 
 namespace autonomy::registry {
 

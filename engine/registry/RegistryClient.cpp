@@ -182,9 +182,9 @@ Task<Status> RegistryClient::fetchToken(std::vector<std::string> scopes, CancelT
     req.set("Content-Type", "application/x-www-form-urlencoded");
     std::string scopeList;
     for (const auto& s : scopes) scopeList += (scopeList.empty() ? "" : " ") + s;
-    req.body = "grant_type=refresh_token&client_id=autonomy&refresh_token=" +
-               urlEncode(settings_.credentials->identityToken) + "&service=" + urlEncode(service) +
-               "&scope=" + urlEncode(scopeList);
+    req.body =
+        "grant_type=refresh_token&client_id=autonomy&refresh_token=" + urlEncode(settings_.credentials->identityToken) +
+        "&service=" + urlEncode(service) + "&scope=" + urlEncode(scopeList);
   } else {
     std::string target = url->target;
     if (!service.empty()) target = appendQuery(target, "service", service);

@@ -150,8 +150,7 @@ void DaemonIntegration::writeConfig(const DaemonSettings& s) {
       << "registries:\n"
       << "  \"" << a().host() << "\": {insecure: true}\n"
       << "  \"" << b().host() << "\": {insecure: true}\n"
-      << s.registries
-      << "keys:\n  fleet: " << (work() / "keys" / "fleet.pub").string() << "\n"
+      << s.registries << "keys:\n  fleet: " << (work() / "keys" / "fleet.pub").string() << "\n"
       << (s.rekorKey.empty() ? std::string() : "rekor_keys:\n  log: " + s.rekorKey.string() + "\n")
       << "log: {level: debug}\n";
   if (s.schedules.empty())

@@ -26,11 +26,20 @@ class SyncProgress : public SyncFixture {
   }
   std::vector<std::string> syncArgs(const std::string& to) {
     auto argv = cliPrefix();
-    const std::vector<std::string> args{"registry",      "sync",          "--from-registry",
-                                        a().host(),      "--to-registry", to,
-                                        "--repos",       "slow/app:v1",   "--allow-insecure-registry",
-                                        "--skip-verify", "--progress-interval", "1",
-                                        "--out",         (work() / "out").string()};
+    const std::vector<std::string> args{"registry",
+                                        "sync",
+                                        "--from-registry",
+                                        a().host(),
+                                        "--to-registry",
+                                        to,
+                                        "--repos",
+                                        "slow/app:v1",
+                                        "--allow-insecure-registry",
+                                        "--skip-verify",
+                                        "--progress-interval",
+                                        "1",
+                                        "--out",
+                                        (work() / "out").string()};
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
@@ -77,7 +86,7 @@ TEST_F(SyncProgress, LiveLineOnATerminalIsClearedBeforeTheSummary) {
   ASSERT_NE(summary, std::string::npos) << out;
   const auto before = out.substr(0, summary);
   EXPECT_TRUE(before.ends_with("\n") || before.ends_with("\033[K")) << "the summary runs into the live line:\n"
-                                                                     << out.substr(summary - 80, 160);
+                                                                    << out.substr(summary - 80, 160);
 }
 
 }  // namespace

@@ -165,8 +165,7 @@ TokenResponse TokenIssuer::answerForm(std::string_view target, std::string_view 
   }
   if (target.substr(0, target.find('?')) != "/token")
     return {404, errorBody("NOT_FOUND", "only /token is served here").dump(), {}};
-  if (record.grantType != "refresh_token")
-    return {400, R"({"error":"unsupported_grant_type"})", {}};
+  if (record.grantType != "refresh_token") return {400, R"({"error":"unsupported_grant_type"})", {}};
   const auto user = std::find_if(options_.users.begin(), options_.users.end(), [&](const TokenUser& u) {
     return !u.refreshToken.empty() && u.refreshToken == refreshToken;
   });

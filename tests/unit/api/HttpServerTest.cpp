@@ -63,6 +63,15 @@ class HttpServerTest : public ::testing::Test {
     return autonomy::testing::runCommand(argv);
   }
   std::string auth() const { return std::string("Authorization: Bearer ") + kToken; }
+  // A one-repo job in the fake backend; call on the io_context thread. Its id.
+  std::string submitDemoJob() {
+    jobs::JobSpec s;
+    s.from = "a:5000";
+    s.to = "b:5000";
+    s.repos = {*oci::RepoRef::parse("demo:v1")};
+    s.skipVerify = true;
+    return backend_.submitJob(s)->job.id;
+  }
 
   autonomy::testing::TempDir dir_{"httpserver"};
   boost::asio::io_context io_;
@@ -118,14 +127,7 @@ TEST_F(HttpServerTest, SubmitsAJobOverHttp) {
 
 TEST_F(HttpServerTest, StreamsJobEventsUntilTheJobIsDone) {
   startServer({loopback()});
-  const std::string id = onIo([this] {
-    jobs::JobSpec s;
-    s.from = "a:5000";
-    s.to = "b:5000";
-    s.repos = {*oci::RepoRef::parse("demo:v1")};
-    s.skipVerify = true;
-    return backend_.submitJob(s)->job.id;
-  });
+  const std::string id = onIo([this] { return submitDemoJob(); });
   auto streamed = std::async(std::launch::async, [&] {
     return curl({"-N", "-H", auth(), url_ + "/v1/jobs/" + id + "/events"});
   });
@@ -154,12 +156,7 @@ TEST_F(HttpServerTest, StreamsJobEventsUntilTheJobIsDone) {
 TEST_F(HttpServerTest, EventsOfAFinishedJobAreJustTheSnapshot) {
   startServer({loopback()});
   const std::string id = onIo([this] {
-    jobs::JobSpec s;
-    s.from = "a:5000";
-    s.to = "b:5000";
-    s.repos = {*oci::RepoRef::parse("demo:v1")};
-    s.skipVerify = true;
-    auto created = backend_.submitJob(s)->job.id;
+    auto created = submitDemoJob();
     backend_.job(created).state = "succeeded";
     return created;
   });
@@ -261,14 +258,7 @@ TEST_F(HttpServerTest, EventStreamThatIsNotReadIsClosedAtTheWriteDeadline) {
   ServerOptions opts;
   opts.writeTimeout = std::chrono::seconds(1);
   startServer({loopback()}, std::nullopt, opts);
-  const std::string id = onIo([this] {
-    jobs::JobSpec s;
-    s.from = "a:5000";
-    s.to = "b:5000";
-    s.repos = {*oci::RepoRef::parse("demo:v1")};
-    s.skipVerify = true;
-    return backend_.submitJob(s)->job.id;
-  });
+  const std::string id = onIo([this] { return submitDemoJob(); });
   const int fd = holdConnection(url_, "GET /v1/jobs/" + id + "/events HTTP/1.1\r\nHost: x\r\n" + auth() + "\r\n\r\n");
   ASSERT_GE(fd, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
