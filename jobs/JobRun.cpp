@@ -71,6 +71,7 @@ Status JobRun::prepare() {
   ctx_.limits.blobsPerRepo = env_.blobsPerRepo;
   ctx_.progress = this;
   ctx_.uploads = env_.store;
+  ctx_.verdicts = env_.verdicts;
   ctx_.cancel = cancel_;
   std::error_code ec;
   std::filesystem::create_directories(dir(), ec);

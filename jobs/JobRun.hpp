@@ -37,7 +37,8 @@ struct JobRunEnv {
   std::filesystem::path jobsDir;  // <state_dir>/jobs
   std::size_t maxRepoWorkers = 4;
   std::size_t blobsPerRepo = 4;
-  SeedFunction seed;  // empty: copy::runSeed
+  SeedFunction seed;                            // empty: copy::runSeed
+  copy::VerificationCache* verdicts = nullptr;  // shared by every job: see engine/copy/VerificationCache
 };
 
 class JobRun : public copy::ProgressSink {

@@ -61,6 +61,7 @@ JobRunEnv JobScheduler::env() const {
   e.maxRepoWorkers = std::max<std::size_t>(1, options_.repoSlots);
   e.blobsPerRepo = std::max<std::size_t>(1, options_.blobsPerRepo);
   e.seed = options_.seed;
+  e.verdicts = &verdicts_;
   return e;
 }
 

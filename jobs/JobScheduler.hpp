@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 
+#include "engine/copy/VerificationCache.hpp"
 #include "engine/registry/AsyncGate.hpp"
 #include "jobs/EngineSettings.hpp"
 #include "jobs/EventHub.hpp"
@@ -85,6 +86,7 @@ class JobScheduler {
   std::unique_ptr<registry::ConnectionPool> pool_;
   std::shared_ptr<registry::AsyncGate> repoSlots_;
   RepoLocks locks_;
+  mutable copy::VerificationCache verdicts_;  // across jobs: a re-seed of unchanged signatures fetches none
   JobMetrics metrics_;
   std::deque<std::string> queue_;
   std::map<std::string, std::shared_ptr<JobRun>> running_;

@@ -14,7 +14,9 @@ namespace autonomy::copy {
 using registry::Task;
 
 namespace {
-Task<Result<std::optional<oci::Digest>>> digestAtSource(CopyContext* ctx, std::string repo, std::string tag) {
+Task<Result<std::optional<oci::Digest>>> digestAtSource(CopyContext* ctx, std::string repo, std::string tag,
+                                                        KnownTagsPtr known) {
+  if (!known->mayExist(tag)) co_return std::optional<oci::Digest>{};
   auto head = co_await ctx->source->headManifest(repo, tag, ctx->cancel);
   if (!head) {
     if (head.error().code == ErrorCode::kNotFound) co_return std::optional<oci::Digest>{};
@@ -24,11 +26,12 @@ Task<Result<std::optional<oci::Digest>>> digestAtSource(CopyContext* ctx, std::s
 }
 }  // namespace
 
-Task<Result<std::vector<Attachment>>> discoverAttachmentTags(CopyContext* ctx, std::string repo, oci::Digest digest) {
+Task<Result<std::vector<Attachment>>> discoverAttachmentTags(CopyContext* ctx, std::string repo, oci::Digest digest,
+                                                             KnownTagsPtr known) {
   using namespace boost::asio::experimental::awaitable_operators;
   const std::string attTag = digest.attachmentTag(".att");
   const std::string sbomTag = digest.attachmentTag(".sbom");
-  auto [att, sbom] = co_await (digestAtSource(ctx, repo, attTag) && digestAtSource(ctx, repo, sbomTag));
+  auto [att, sbom] = co_await (digestAtSource(ctx, repo, attTag, known) && digestAtSource(ctx, repo, sbomTag, known));
   std::vector<Attachment> out;
   const std::pair<const char*, Result<std::optional<oci::Digest>>*> cosign[] = {{"att", &att}, {"sbom", &sbom}};
   for (const auto& [kind, found] : cosign) {
@@ -66,11 +69,11 @@ Result<AttachmentSet> attachmentSet(const oci::Digest& digest, const SignatureSo
   return set;
 }
 
-Task<Result<std::vector<Attachment>>> discoverSidecars(CopyContext* ctx, std::string repo,
+Task<Result<std::vector<Attachment>>> discoverSidecars(CopyContext* ctx, std::string repo, KnownTagsPtr known,
                                                        std::vector<std::string>* missing) {
   std::vector<Attachment> out;
   for (const auto& [kind, tag] : {std::pair{"lock", kLockTag}, std::pair{"policy", kPolicyTag}}) {
-    auto d = co_await digestAtSource(ctx, repo, tag);
+    auto d = co_await digestAtSource(ctx, repo, tag, known);
     if (!d) co_return d.error();
     if (*d)
       out.push_back({kind, tag, **d, false});

@@ -43,9 +43,9 @@ inline constexpr const char* kLockTag = "autonomy.lock";
 inline constexpr const char* kPolicyTag = "autonomy.policy";
 
 // The cosign attachment tags the signature lookup does not cover (.att, .sbom) present at the
-// source for `digest` (both lookups at once).
+// source for `digest` (both lookups at once; none for a tag `known` lacks).
 registry::Task<Result<std::vector<Attachment>>> discoverAttachmentTags(CopyContext* ctx, std::string repo,
-                                                                       oci::Digest digest);
+                                                                       oci::Digest digest, KnownTagsPtr known);
 
 // Everything attached to `digest`: the .sig tag and referrers the signature lookup found, plus
 // the attachment tags. An unparsable referrers answer is an error naming `where`.
@@ -53,7 +53,7 @@ Result<AttachmentSet> attachmentSet(const oci::Digest& digest, const SignatureSo
                                     std::vector<Attachment> tags, const std::string& where);
 
 // The sidecar tags present at the source; absent ones are listed in `missing`.
-registry::Task<Result<std::vector<Attachment>>> discoverSidecars(CopyContext* ctx, std::string repo,
+registry::Task<Result<std::vector<Attachment>>> discoverSidecars(CopyContext* ctx, std::string repo, KnownTagsPtr known,
                                                                  std::vector<std::string>* missing);
 
 // Marks each item presentAtDest when dstRepo holds the same digest under the same reference

@@ -43,6 +43,8 @@ struct TransferLimits {
   int maxStalls = 8;                      // failed attempts per blob before the repo fails
 };
 
+class VerificationCache;
+
 struct CopyContext {
   registry::RegistryClient* source = nullptr;
   registry::RegistryClient* dest = nullptr;
@@ -53,7 +55,8 @@ struct CopyContext {
   CopyTurns* turns = nullptr;                   // fail-fast runs: copies start in the order given
   TransferLimits limits;
   ProgressSink* progress = nullptr;
-  UploadJournal* uploads = nullptr;  // the daemon's: upload sessions outlive a crash
+  UploadJournal* uploads = nullptr;       // the daemon's: upload sessions outlive a crash
+  VerificationCache* verdicts = nullptr;  // the daemon's: unchanged signatures are not re-fetched
   CancelTokenPtr cancel;
 };
 

@@ -7,6 +7,7 @@
 #include "engine/copy/Attachments.hpp"
 #include "engine/copy/SourceSignatures.hpp"
 #include "engine/copy/TreeCopier.hpp"
+#include "engine/copy/VerificationCache.hpp"
 
 namespace autonomy::copy {
 
@@ -29,13 +30,18 @@ Task<Result<catalog::Verification>> maybeVerify(CopyContext* ctx, std::string re
                                                 std::shared_ptr<const verify::TrustPolicy> trust,
                                                 std::shared_ptr<const SignatureSources> sources) {
   if (!trust) co_return catalog::Verification{};
-  co_return co_await verifySourceSignatures(ctx, repo, digest, trust, sources);
+  if (!ctx->verdicts) co_return co_await verifySourceSignatures(ctx, repo, digest, trust, sources);
+  const std::string key = VerificationCache::keyFor(digest, *sources, *trust);
+  if (auto known = ctx->verdicts->find(key)) co_return *known;
+  auto verdict = co_await verifySourceSignatures(ctx, repo, digest, trust, sources);
+  if (verdict) ctx->verdicts->remember(key, *verdict);
+  co_return verdict;
 }
 
-Task<Result<std::vector<Attachment>>> maybeSidecars(CopyContext* ctx, std::string repo, bool wanted,
+Task<Result<std::vector<Attachment>>> maybeSidecars(CopyContext* ctx, std::string repo, bool wanted, KnownTagsPtr known,
                                                     std::vector<std::string>* missing) {
   if (!wanted) co_return std::vector<Attachment>{};
-  co_return co_await discoverSidecars(ctx, repo, missing);
+  co_return co_await discoverSidecars(ctx, repo, known, missing);
 }
 
 // The seed proper; returns the error that failed it, if any, having filled `r` as far as it got.
@@ -43,12 +49,16 @@ Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, catalog::SeedRecord* r
   using namespace boost::asio::experimental::awaitable_operators;
   const auto& src = req.source;
   const auto& dst = req.dest;
-  // 1. Resolve at the source and look at the destination in the same round trip.
+  // 1. Resolve at the source, look at the destination and list the source's tags in the same
+  // round trip (the listing spares a request for each attachment tag that is not there).
   const std::string srcRef = src.reference();
   const std::string destRef = dst.reference();
-  auto [head, atDest] = co_await (ctx->source->headManifest(src.repo, srcRef, ctx->cancel) &&
-                                  ctx->dest->headManifest(dst.repo, destRef, ctx->cancel));
+  auto [head, atDest, listing] = co_await (ctx->source->headManifest(src.repo, srcRef, ctx->cancel) &&
+                                           ctx->dest->headManifest(dst.repo, destRef, ctx->cancel) &&
+                                           ctx->source->listTags(src.repo, ctx->cancel));
   if (!head) co_return head.error().context("resolve " + r->source);
+  // Without a listing (refused, unparsable) every attachment tag is asked for, as before.
+  const KnownTagsPtr known = listing ? KnownTags::fromListing(std::move(*listing)) : KnownTags::unknown();
   if (src.digest && head->digest != *src.digest)
     co_return makeError(ErrorCode::kIntegrity,
                         "resolve " + r->source + ": registry answered digest " + head->digest.str());
@@ -61,9 +71,10 @@ Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, catalog::SeedRecord* r
   // 2. Look up the signatures, the attachment tags and sidecars at the source in one round trip,
   // then verify before anything is written to the destination (3. what travels is listed too).
   std::vector<std::string> missingSidecars;
-  auto [sources, tags, sidecars] = co_await (lookupSignatureSources(ctx, src.repo, digest, req.trust != nullptr) &&
-                                             discoverAttachmentTags(ctx, src.repo, digest) &&
-                                             maybeSidecars(ctx, src.repo, req.copyPolicy, &missingSidecars));
+  auto [sources, tags, sidecars] =
+      co_await (lookupSignatureSources(ctx, src.repo, digest, known, req.trust != nullptr) &&
+                discoverAttachmentTags(ctx, src.repo, digest, known) &&
+                maybeSidecars(ctx, src.repo, req.copyPolicy, known, &missingSidecars));
   if (!sources) {
     if (req.trust) {  // the lookup is part of verifying: a failure is not "skipped"
       r->verification.skipped = false;

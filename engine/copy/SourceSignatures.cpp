@@ -18,7 +18,9 @@ namespace {
 
 // With `body` false only the digest is asked for (HEAD): enough to know what travels.
 Task<Result<std::optional<registry::FetchedManifest>>> manifestIfPresent(CopyContext* ctx, std::string repo,
-                                                                         std::string tag, bool body) {
+                                                                         std::string tag, KnownTagsPtr known,
+                                                                         bool body) {
+  if (!known->mayExist(tag)) co_return std::optional<registry::FetchedManifest>{};
   if (!body) {
     auto head = co_await ctx->source->headManifest(repo, tag, ctx->cancel);
     if (!head) {
@@ -246,11 +248,12 @@ Task<std::optional<catalog::Verification>> tryBundles(CopyContext* ctx, std::str
 }  // namespace
 
 Task<Result<SignatureSources>> lookupSignatureSources(CopyContext* ctx, std::string repo, oci::Digest digest,
-                                                      bool forVerification) {
+                                                      KnownTagsPtr known, bool forVerification) {
   using namespace boost::asio::experimental::awaitable_operators;
-  auto [sig, api, fallback] = co_await (manifestIfPresent(ctx, repo, digest.attachmentTag(".sig"), forVerification) &&
-                                        ctx->source->getReferrers(repo, digest, ctx->cancel) &&
-                                        manifestIfPresent(ctx, repo, digest.attachmentTag(), forVerification));
+  auto [sig, api, fallback] =
+      co_await (manifestIfPresent(ctx, repo, digest.attachmentTag(".sig"), known, forVerification) &&
+                ctx->source->getReferrers(repo, digest, ctx->cancel) &&
+                manifestIfPresent(ctx, repo, digest.attachmentTag(), known, forVerification));
   if (!sig) co_return sig.error().context("look up " + digest.attachmentTag(".sig"));
   if (!api) co_return api.error().context("list referrers of " + digest.shortStr());
   SignatureSources out;

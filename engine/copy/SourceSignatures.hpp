@@ -11,6 +11,7 @@
 
 #include "engine/catalog/SeedRecord.hpp"
 #include "engine/copy/CopyContext.hpp"
+#include "engine/copy/KnownTags.hpp"
 #include "engine/verify/TrustPolicy.hpp"
 
 namespace autonomy::copy {
@@ -31,8 +32,9 @@ struct SignatureSources {
   std::optional<oci::Digest> fallbackTag;        // ... else the digest of the sha256-<hex> index
 };
 
+// Tags that `known` says are absent are not asked for.
 registry::Task<Result<SignatureSources>> lookupSignatureSources(CopyContext* ctx, std::string repo, oci::Digest digest,
-                                                                bool forVerification);
+                                                                KnownTagsPtr known, bool forVerification);
 
 // Verifies D's signature from what lookupSignatureSources() found (fetching payloads, referrer
 // manifests and bundles as needed, one at a time, within the bounds above). Errors are

@@ -7,6 +7,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/core/CancelToken.hpp"
@@ -38,6 +39,20 @@ struct FetchedManifest {
   ManifestInfo info;
   std::string bytes;
 };
+
+// A repo's tags as tags/list gave them. `complete` is false when the registry had more than the
+// client reads (kMaxListedTags, kMaxTagPages) or paged somewhere it will not follow.
+struct TagListing {
+  std::vector<std::string> tags;
+  bool complete = true;
+};
+inline constexpr std::size_t kMaxListedTags = 20000;
+inline constexpr int kMaxTagPages = 20;
+inline constexpr std::size_t kMaxTagPageBytes = 2u << 20;
+
+// The next page of a tags/list answer from its Link header (`<...>; rel="next"`), when it stays
+// on this repo's tags/list; nullopt when there is no next page or it leads elsewhere.
+std::optional<std::string> nextTagPage(std::string_view linkHeader, const std::string& repo);
 
 // Requests sent, by kind ("GET manifest", "HEAD blob", ...): for tests and benchmarks.
 using RequestCounts = std::map<std::string, std::uint64_t>;
@@ -82,7 +97,11 @@ class RegistryClient {
   Task<Status> uploadBlob(std::string repo, oci::Digest digest, std::string bytes, CancelTokenPtr cancel);
 
   // The OCI 1.1 referrers index for digest, or nullopt where the registry has no referrers API.
+  // nullopt when the registry has no referrers API. A registry that has one never answers 404
+  // (OCI distribution 1.1), so after such an answer this client stops asking for a while.
   Task<Result<std::optional<std::string>>> getReferrers(std::string repo, oci::Digest digest, CancelTokenPtr cancel);
+  // GET tags/list, following the registry's pages within the limits above.
+  Task<Result<TagListing>> listTags(std::string repo, CancelTokenPtr cancel);
 
   const RequestCounts& requestCounts() const { return counts_; }
 
@@ -128,6 +147,8 @@ class RegistryClient {
     std::chrono::steady_clock::time_point expires;
   };
   std::map<std::string, Token> tokens_;  // scope set → bearer token
+  // Until when getReferrers() answers "no API" without asking (a registry may be upgraded).
+  std::chrono::steady_clock::time_point noReferrersApiUntil_{};
   std::map<std::string, std::shared_ptr<boost::asio::ssl::context>> tlsContexts_;
   RequestCounts counts_;
   std::mt19937 rng_{std::random_device{}()};

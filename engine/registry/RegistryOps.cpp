@@ -1,6 +1,8 @@
 // The distribution API calls of RegistryClient (the request machinery is in RegistryClient.cpp).
 #include <charconv>
 
+#include "engine/core/BoundedJson.hpp"
+
 #include "engine/oci/Manifest.hpp"
 #include "engine/oci/MediaTypes.hpp"
 #include "engine/registry/RegistryClient.hpp"
@@ -301,13 +303,77 @@ Task<Result<std::optional<std::string>>> RegistryClient::getReferrers(std::strin
   HttpRequest req;
   req.target = "/v2/" + repo + "/referrers/" + digest.str();
   req.set("Accept", std::string(oci::media::kOciIndex));
+  if (std::chrono::steady_clock::now() < noReferrersApiUntil_) co_return std::optional<std::string>{};
   const std::vector<std::string> scopes{pullScope(repo)};
   auto resp = co_await call(req, scopes, options(kManifestLimit, "GET referrers"), cancel);
   if (!resp) co_return resp.error();
-  if (resp->status == 404 || resp->status == 405 || resp->status == 400) co_return std::optional<std::string>{};
+  if (resp->status == 404 || resp->status == 405 || resp->status == 400) {
+    // Remembered for a while, not for ever: a long-lived daemon notices an upgraded registry.
+    constexpr auto kRemembered = std::chrono::minutes(10);
+    noReferrersApiUntil_ = std::chrono::steady_clock::now() + kRemembered;
+    co_return std::optional<std::string>{};
+  }
   if (resp->status != 200) co_return statusError(*resp, "list referrers of " + digest.shortStr() + " in " + repo);
   if (stripParams(resp->header("Content-Type")) != oci::media::kOciIndex) co_return std::optional<std::string>{};
   co_return std::optional<std::string>(std::move(resp->body));
+}
+
+std::optional<std::string> nextTagPage(std::string_view link, const std::string& repo) {
+  // One link value is enough: registries send a single rel="next".
+  const auto open = link.find('<');
+  const auto close = link.find('>', open == std::string_view::npos ? 0 : open);
+  if (open == std::string_view::npos || close == std::string_view::npos) return std::nullopt;
+  const auto params = link.substr(close + 1);
+  if (params.find("rel=\"next\"") == std::string_view::npos && params.find("rel=next") == std::string_view::npos)
+    return std::nullopt;
+  std::string target(link.substr(open + 1, close - open - 1));
+  const std::string expected = "/v2/" + repo + "/tags/list?";
+  if (!target.starts_with(expected)) return std::nullopt;  // absolute or elsewhere: not followed
+  for (char c : target)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return std::nullopt;
+  return target;
+}
+
+Task<Result<TagListing>> RegistryClient::listTags(std::string repo, CancelTokenPtr cancel) {
+  TagListing out;
+  std::string target = "/v2/" + repo + "/tags/list";
+  for (int page = 0;; ++page) {
+    if (page == kMaxTagPages) {
+      out.complete = false;
+      co_return out;
+    }
+    HttpRequest req;
+    req.target = target;
+    const std::vector<std::string> scopes{pullScope(repo)};
+    auto resp = co_await call(req, scopes, options(kMaxTagPageBytes, "GET tags"), cancel);
+    if (!resp) co_return resp.error();
+    if (resp->status != 200) co_return statusError(*resp, "list tags of " + repo);
+    JsonBounds bounds;
+    bounds.maxBytes = kMaxTagPageBytes;
+    bounds.maxDepth = 4;
+    auto j = parseBoundedJson(resp->body, bounds, ErrorCode::kRegistry, "tags/list of " + repo);
+    if (!j) co_return j.error();
+    if (!j->is_object() || (j->contains("tags") && !(*j)["tags"].is_array() && !(*j)["tags"].is_null()))
+      co_return makeError(ErrorCode::kRegistry,
+                          "tags/list of " + repo + " at " + settings_.host + " is not {\"tags\": [...]}");
+    if (j->contains("tags") && (*j)["tags"].is_array()) {
+      for (const auto& t : (*j)["tags"]) {
+        if (!t.is_string()) continue;
+        if (out.tags.size() == kMaxListedTags) {
+          out.complete = false;
+          co_return out;
+        }
+        out.tags.push_back(t.get<std::string>());
+      }
+    }
+    auto next = nextTagPage(resp->header("Link"), repo);
+    if (!next) {
+      // A next page we will not follow still means the list goes on.
+      if (resp->header("Link").find("next") != std::string::npos) out.complete = false;
+      co_return out;
+    }
+    target = std::move(*next);
+  }
 }
 
 }  // namespace autonomy::registry

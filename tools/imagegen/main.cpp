@@ -26,6 +26,7 @@ struct Args {
   std::string tag = "v1";
   std::uint64_t baseMib = 24;
   std::uint64_t uniqueMib = 4;
+  std::uint64_t uniqueKib = 0;  // overrides uniqueMib when set
   std::size_t uniqueLayers = 2;
   std::size_t indexPlatforms = 2;
   std::string pubKeyOut;
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
   app.add_option("--tag", a.tag, "tag for every image")->default_val("v1");
   app.add_option("--base-mib", a.baseMib, "size of the base layer every repo shares")->default_val(24);
   app.add_option("--unique-mib", a.uniqueMib, "size of each unique layer")->default_val(4);
+  app.add_option("--unique-kib", a.uniqueKib, "size of each unique layer in KiB (instead of --unique-mib)");
   app.add_option("--unique-layers", a.uniqueLayers, "unique layers per repo")->default_val(2);
   app.add_option("--index-platforms", a.indexPlatforms, "platforms of the extra multi-platform repo (0: none)")
       ->default_val(2);
@@ -133,6 +135,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   const LayerSpec base(a.baseMib * kMiB, 1000);
+  const std::uint64_t uniqueBytes = a.uniqueKib > 0 ? a.uniqueKib * 1024 : a.uniqueMib * kMiB;
   std::size_t published = 0;
   auto publish = [&](const std::string& repo, const BuiltManifest& m) -> Status {
     if (auto st = pushImage(*layout, m, a.registry, repo, a.tag); !st) return st;
@@ -152,8 +155,7 @@ int main(int argc, char** argv) {
   };
   for (std::size_t i = 0; i < a.repos; ++i) {
     std::vector<LayerSpec> layers{base};
-    for (std::size_t k = 0; k < a.uniqueLayers; ++k)
-      layers.emplace_back(a.uniqueMib * kMiB, a.seed * 100000 + i * 100 + k);
+    for (std::size_t k = 0; k < a.uniqueLayers; ++k) layers.emplace_back(uniqueBytes, a.seed * 100000 + i * 100 + k);
     auto image = builder.image(ImageSpec(layers));
     if (!image) return fail("build image", image.error());
     const std::string repo = a.prefix + "app-" + std::to_string(i);
@@ -163,8 +165,7 @@ int main(int argc, char** argv) {
     static const std::vector<std::string> kPlatforms{"linux/amd64", "linux/arm64/v8", "linux/arm/v7", "linux/riscv64"};
     std::vector<std::string> platforms(
         kPlatforms.begin(), kPlatforms.begin() + static_cast<long>(std::min(a.indexPlatforms, kPlatforms.size())));
-    auto index =
-        builder.index(multiPlatformSpec(platforms, {base, LayerSpec(a.uniqueMib * kMiB, a.seed * 100000 + 99)}));
+    auto index = builder.index(multiPlatformSpec(platforms, {base, LayerSpec(uniqueBytes, a.seed * 100000 + 99)}));
     if (!index) return fail("build index", index.error());
     const std::string repo = a.prefix + "multi-arch";
     if (auto st = publish(repo, *index); !st) return fail("push " + repo, st.error());

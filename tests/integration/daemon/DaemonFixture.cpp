@@ -109,15 +109,21 @@ std::string DaemonIntegration::pushSignedImage(const std::string& repo, const st
   if (!image) throw std::runtime_error("build image: " + image.error().message);
   if (auto st = pushImage(*layout_, *image, a().host(), repo, tag); !st)
     throw std::runtime_error("push " + repo + ": " + st.error().message);
-  const auto signature =
-      buildSignatureManifest(image->digest, {signer_.signImage(image->digest, a().host() + "/" + repo)});
+  pushSignatureBy(repo, image->digest.str(), signer_);
+  return image->digest.str();
+}
+
+void DaemonIntegration::pushSignatureBy(const std::string& repo, const std::string& digestText,
+                                        const CosignSigner& by) {
+  const auto digest = oci::Digest::parse(digestText);
+  if (!digest) throw std::runtime_error("not a digest: " + digestText);
+  const auto signature = buildSignatureManifest(*digest, {by.signImage(*digest, a().host() + "/" + repo)});
   std::vector<std::string> blobs;
-  for (const auto& [digest, bytes] : signature.blobs) blobs.push_back(bytes);
+  for (const auto& [d, bytes] : signature.blobs) blobs.push_back(bytes);
   auto sig = builder_->raw(RawManifest(signature.manifest, std::string(oci::media::kOciManifest), blobs));
   if (!sig) throw std::runtime_error("build signature: " + sig.error().message);
   if (auto st = pushImage(*layout_, *sig, a().host(), repo, signature.tag); !st)
     throw std::runtime_error("push signature of " + repo + ": " + st.error().message);
-  return image->digest.str();
 }
 
 std::string DaemonIntegration::pushBundleSignedImage(const std::string& repo, const std::string& tag,

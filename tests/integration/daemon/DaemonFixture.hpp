@@ -60,6 +60,8 @@ class DaemonIntegration : public ::testing::Test {
                               std::uint64_t layerBytes = 64 * 1024);
   // The same signed as cosign 3 signs by default: a Sigstore bundle referrer in the fallback index.
   std::string pushBundleSignedImage(const std::string& repo, const std::string& tag, std::uint64_t seed);
+  // Replaces the .sig of A/repo@digest with one signature by `by` (another key than the fleet's).
+  void pushSignatureBy(const std::string& repo, const std::string& digest, const CosignSigner& by);
   // The same without a signature.
   std::string pushUnsignedImage(const std::string& repo, const std::string& tag, std::uint64_t seed);
 
