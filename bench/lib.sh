@@ -170,9 +170,11 @@ skopeo_sync_yaml() {
 # The three commands compared, as arrays: ours_cmd / skopeo_sync_cmd / skopeo_loop_cmd
 # SRC_HOST DST_HOST REPOS OUT_DIR (OUT_DIR: --out for ours, scratch for the others).
 # OURS_FLAGS (array, may be empty) adds flags to our CLI.
+# OURS_TRUST (array) is how ours verifies: --skip-verify unless a case signs its workload.
+OURS_TRUST=(--skip-verify)
 ours_cmd() {
   CMD=("$BENCH_BIN/autonomy" registry sync --from-registry "$1" --to-registry "$2" --repos "$3"
-    --skip-verify --allow-insecure-registry --out "$4" --quiet ${OURS_FLAGS[@]+"${OURS_FLAGS[@]}"})
+    "${OURS_TRUST[@]}" --allow-insecure-registry --out "$4" --quiet ${OURS_FLAGS[@]+"${OURS_FLAGS[@]}"})
 }
 # skopeo sync names each copy DEST/<last path component of the repo>: when every repo sits in
 # one namespace (bench/app-0, bench/app-1, ...), it goes into DEST/<namespace>, so B ends up with

@@ -23,7 +23,18 @@ SECTIONS = [
     ("link", "noop", "No-op re-sync through a 50 ms round-trip link"),
     ("big", "first", "A single large layer (peak RSS)"),
     ("drop", "first", "A large layer through a link that drops every connection"),
+    ("many", "first", "First sync of many small repos, direct"),
+    ("many", "noop", "No-op re-sync of many small repos, direct"),
+    ("manylink", "first", "First sync of many small repos through the 50 ms link"),
+    ("manylink", "noop", "No-op re-sync of many small repos through the 50 ms link"),
+    ("signed", "first", "First sync of many small signed repos through the 50 ms link (--pub-key)"),
+    ("signed", "noop", "No-op re-sync of many small signed repos through the 50 ms link (--pub-key)"),
 ]
+
+
+def growth_points(all_summaries):
+    """The growth-N cases present, by N."""
+    return sorted({int(k[0].split("-", 1)[1]) for k in all_summaries if k[0].startswith("growth-")})
 
 
 def load_meta(path):
@@ -85,6 +96,10 @@ def section_title(kase, title, meta):
         extra = {"direct": "through a zero-delay linkem in front of B (it counts the bytes)",
                  "link": f"linkem in front of B adds {meta.get('link_one_way_ms', '?')} ms each way"}[kase]
         return f"{title} ({n} repos, {size:.0f} MiB at A; {extra})"
+    if kase in ("many", "manylink", "signed") or kase.startswith("growth-"):
+        n = kase.split("-", 1)[1] if kase.startswith("growth-") else meta.get("many_repos", "?")
+        where = "direct" if kase == "many" else f"linkem in front of B adds {meta.get('link_one_way_ms', '?')} ms each way"
+        return f"{title} ({n} repos, {meta.get('many_desc', '?')}; {where})"
     if kase == "big":
         return f"{title}: {int(meta.get('big_layer_bytes', 0)) / MIB:.0f} MiB layer, direct"
     where = "to A and to B" if meta.get("drop_sides") == "both" else "to B"
@@ -143,6 +158,30 @@ def targets(all_summaries, meta):
     wall_target("link", "noop", 0.1, "no-op re-sync through the 50 ms link")
     wall_target("direct", "first", 0.7, "first sync, direct")
     wall_target("link", "first", 0.35, "first sync through the 50 ms link")
+    noop = get("manylink", "noop", "ours")
+    if noop is not None:
+        out.append((f"no-op re-sync of {meta.get('many_repos', '?')} repos through the 50 ms link", "≤ 0.5 s",
+                    f"{fmt(noop.wall, noop.digits)} s", noop.wall is not None and noop.wall <= 0.5
+                    and noop.ok == len(noop.runs)))
+    wall_target("many", "first", 0.25, f"first sync of {meta.get('many_repos', '?')} small repos, direct")
+    points = growth_points(all_summaries)
+    if len(points) >= 2:
+        lo, hi = get(f"growth-{points[0]}", "noop", "ours"), get(f"growth-{points[-1]}", "noop", "ours")
+        if lo is not None and hi is not None and lo.wall is not None and hi.wall is not None:
+            slope = (hi.wall - lo.wall) / (points[-1] - points[0]) * 1000
+            walls = ", ".join(f"{n}: {fmt(get(f'growth-{n}', 'noop', 'ours').wall, 3)} s" for n in points)
+            out.append(("no-op growth through the 50 ms link", "≤ 1 ms per extra repo",
+                        f"{slope:.2f} ms per repo ({walls})", slope <= 1.0))
+    if "commit_rate_wall_s" in meta:
+        first = get("many", "first", "ours")
+        floor = float(meta["commit_rate_wall_s"])
+        vs = f"; ours' first sync direct: {fmt(first.wall, first.digits)} s = {first.wall / floor:.2f}× that" if (
+            first is not None and first.wall) else ""
+        out.append((f"B's commit floor: a plain parallel uploader ({meta.get('commit_rate_workers')} connections)",
+                    "(a bound, not a target)",
+                    f"{meta.get('commit_rate_repos')} repos' writes in {floor:.2f} s, "
+                    f"{meta.get('commit_rate_requests')} requests, {meta.get('commit_rate_repos_per_s')} repos/s{vs}",
+                    None))
     big = get("big", "first", "ours")
     if big is not None:
         out.append((f"peak RSS, single {int(meta.get('big_layer_bytes', 0)) / MIB:.0f} MiB layer", "≤ 64 MiB",
@@ -173,7 +212,10 @@ def main():
     all_summaries = {k: {t: Summary(runs) for t, runs in v.items()} for k, v in all_summaries.items()}
 
     body = []
-    for kase, phase, title in SECTIONS:
+    sections = list(SECTIONS)
+    for n in growth_points(all_summaries):
+        sections.append((f"growth-{n}", "noop", "No-op growth line through the 50 ms link"))
+    for kase, phase, title in sections:
         if (kase, phase) not in all_summaries:
             continue
         body.append(f"### {section_title(kase, title, meta)}")
@@ -184,7 +226,8 @@ def main():
     tgt = targets(all_summaries, meta)
     tlines = ["| target | goal | measured | |", "|---|---|---|---|"]
     for label, goal, measured, met in tgt:
-        tlines.append(f"| {label} | {goal} | {measured} | {'**met**' if met else '**missed**'} |")
+        verdict = "" if met is None else ("**met**" if met else "**missed**")
+        tlines.append(f"| {label} | {goal} | {measured} | {verdict} |")
 
     print()
     print("\n".join(body))

@@ -14,6 +14,14 @@
 #   drop    one image with a single DROP_MIB layer through a linkem that resets every connection
 #           after DROP_AFTER_MIB (both directions counted), DROP_ROUNDS rounds; with
 #           DROP_SIDES=both (the default) the source is reached through such a linkem too (dst: B only)
+#   many    MANY_REPOS (300) small repos: a MANY_BASE_MIB (1) shared base + one MANY_UNIQUE_KIB (64)
+#           layer each; first sync and no-op, direct, every tool, MANY_ROUNDS (1) rounds
+#   manylink  the same through the 50 ms link, tools MANY_LINK_TOOLS ("ours": skopeo's no-op of
+#           300 repos through the link takes minutes)
+#   growth  ours' no-op through the link at each of GROWTH_POINTS ("50 150 300") repos of that workload
+#   signed  the many workload signed (legacy .sig), ours with --pub-key through the link
+#   commit  B's commit rate with a plain parallel uploader (bench/commit-rate.py, COMMIT_WORKERS 16):
+#           the MANY_REPOS images' writes alone, the floor under any first sync of them
 # Other knobs: ROUNDS (3), CMD_TIMEOUT (s per command, 300), DAEMON (1: run bench/daemon.sh),
 # RESULTS (bench/RESULTS.md), RAW_DIR (raw TSV and logs of failed runs; default
 # bench/results-<UTC time>/, git-ignored), OURS_FLAGS (extra flags for our CLI, default none),
@@ -33,7 +41,14 @@ DROP_AFTER_MIB=${DROP_AFTER_MIB:-64}
 DROP_ROUNDS=${DROP_ROUNDS:-1}
 DROP_SIDES=${DROP_SIDES:-both}
 SRC_LINK_FLAGS=()
-CASES=${CASES:-direct link big drop}
+MANY_REPOS=${MANY_REPOS:-300}
+MANY_BASE_MIB=${MANY_BASE_MIB:-1}
+MANY_UNIQUE_KIB=${MANY_UNIQUE_KIB:-64}
+MANY_ROUNDS=${MANY_ROUNDS:-1}
+read -r -a MANY_LINK_TOOLS <<< "${MANY_LINK_TOOLS:-ours}"
+GROWTH_POINTS=${GROWTH_POINTS:-50 150 300}
+COMMIT_WORKERS=${COMMIT_WORKERS:-16}
+CASES=${CASES:-direct link big drop many manylink growth signed commit}
 CMD_TIMEOUT=${CMD_TIMEOUT:-300}
 DAEMON=${DAEMON:-1}
 RESULTS=${RESULTS:-$BENCH_DIR/RESULTS.md}
@@ -55,7 +70,7 @@ printf 'case\tround\ttool\tphase\trc\twall_s\trss_kib\tbytes_up\tbytes_down\tcon
 {
   echo "date=$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "command=${BENCH_COMMAND:-$(printf '%q ' "$0" "$@" | sed 's/ $//')}"
-  echo "env=ROUNDS=$ROUNDS REPOS=$REPOS BASE_MIB=$BASE_MIB UNIQUE_MIB=$UNIQUE_MIB UNIQUE_LAYERS=$UNIQUE_LAYERS PLATFORMS=$PLATFORMS LINK_ONE_WAY_MS=$LINK_ONE_WAY_MS BIG_MIB=$BIG_MIB BIG_ROUNDS=$BIG_ROUNDS DROP_MIB=$DROP_MIB DROP_AFTER_MIB=$DROP_AFTER_MIB DROP_ROUNDS=$DROP_ROUNDS DROP_SIDES=$DROP_SIDES CASES=\"$CASES\""
+  echo "env=ROUNDS=$ROUNDS REPOS=$REPOS BASE_MIB=$BASE_MIB UNIQUE_MIB=$UNIQUE_MIB UNIQUE_LAYERS=$UNIQUE_LAYERS PLATFORMS=$PLATFORMS LINK_ONE_WAY_MS=$LINK_ONE_WAY_MS BIG_MIB=$BIG_MIB BIG_ROUNDS=$BIG_ROUNDS DROP_MIB=$DROP_MIB DROP_AFTER_MIB=$DROP_AFTER_MIB DROP_ROUNDS=$DROP_ROUNDS DROP_SIDES=$DROP_SIDES MANY_REPOS=$MANY_REPOS MANY_BASE_MIB=$MANY_BASE_MIB MANY_UNIQUE_KIB=$MANY_UNIQUE_KIB MANY_ROUNDS=$MANY_ROUNDS GROWTH_POINTS=\"$GROWTH_POINTS\" CASES=\"$CASES\""
   machine_info | sed 's/^\([a-z]*\): /machine_\1=/' | grep -v '^machine_load='
   echo "machine_load=$START_LOAD (1/5/15 min)"
   echo "skopeo=$(skopeo --version)"
@@ -150,6 +165,38 @@ layer_bytes() {
     "$BENCH_PY" -c 'import json,sys; print(sum(l["size"] for l in json.load(sys.stdin)["layers"]))'
 }
 
+# many_workload [signed]: the many-small-repos workload at its own source registry, once per run
+# (signed: with a legacy .sig each, the public key at $BENCH_WORK/many-signed.pub). Sets
+# MANY_PORT / MANY_LIST (and SIGNED_PORT / SIGNED_LIST).
+many_workload() {
+  local kind=${1:-plain} port sign=()
+  if [ "$kind" = signed ] && [ -n "${SIGNED_PORT:-}" ]; then return; fi
+  if [ "$kind" = plain ] && [ -n "${MANY_PORT:-}" ]; then return; fi
+  port=$(free_port)
+  start_registry "src-many-$kind" "$port"
+  [ "$kind" = plain ] || sign=(--sign-pub-out "$BENCH_WORK/many-signed.pub")
+  log "workload ($kind): $MANY_REPOS repos x ($MANY_BASE_MIB MiB shared base + one $MANY_UNIQUE_KIB KiB layer)"
+  gen_workload "$port" "$RAW_DIR/images-many-$kind.txt" --repos "$MANY_REPOS" --prefix many/ --base-mib "$MANY_BASE_MIB" \
+    --unique-kib "$MANY_UNIQUE_KIB" --unique-layers 1 --index-platforms 0 ${sign[@]+"${sign[@]}"}
+  if [ "$kind" = plain ]; then
+    MANY_PORT=$port MANY_LIST=$WORKLOAD_REPOS
+    echo "many_repos=$(wc -l < "$RAW_DIR/images-many-$kind.txt")" >> "$META"
+    echo "many_desc=$MANY_BASE_MIB MiB shared base + one $MANY_UNIQUE_KIB KiB layer each" >> "$META"
+  else
+    SIGNED_PORT=$port SIGNED_LIST=$WORKLOAD_REPOS
+  fi
+}
+
+# with_tools TOOL... -- COMMAND...: runs COMMAND with TOOLS set to the given tools.
+with_tools() {
+  local saved=("${TOOLS[@]}")
+  TOOLS=()
+  while [ "$1" != -- ]; do TOOLS+=("$1"); shift; done
+  shift
+  "$@"
+  TOOLS=("${saved[@]}")
+}
+
 echo "bench: $(nproc) cores, load $START_LOAD; cases: $CASES; rounds: $ROUNDS; raw results in $RAW_DIR"
 for kase in $CASES; do
   case $kase in
@@ -193,7 +240,43 @@ for kase in $CASES; do
       fi
       stop_registry "src-$kase" "$spid"
       ;;
-    *) bench_die "unknown case $kase (direct, link, big, drop)" ;;
+    many)
+      many_workload
+      run_case many "$MANY_ROUNDS" "$MANY_PORT" "$MANY_LIST" "first noop"
+      ;;
+    manylink)
+      many_workload
+      echo "link_one_way_ms=$LINK_ONE_WAY_MS" >> "$META"
+      with_tools "${MANY_LINK_TOOLS[@]}" -- run_case manylink "$MANY_ROUNDS" "$MANY_PORT" "$MANY_LIST" "first noop" \
+        --latency-ms "$LINK_ONE_WAY_MS"
+      ;;
+    growth)
+      many_workload
+      echo "link_one_way_ms=$LINK_ONE_WAY_MS" >> "$META"
+      for n in $GROWTH_POINTS; do
+        subset=$(echo "$MANY_LIST" | tr , '\n' | head -n "$n" | paste -sd, -)
+        with_tools ours -- run_case "growth-$n" "$MANY_ROUNDS" "$MANY_PORT" "$subset" "first noop" \
+          --latency-ms "$LINK_ONE_WAY_MS"
+      done
+      ;;
+    signed)
+      many_workload signed
+      echo "link_one_way_ms=$LINK_ONE_WAY_MS" >> "$META"
+      OURS_TRUST=(--pub-key "$BENCH_WORK/many-signed.pub")
+      with_tools ours -- run_case signed "$MANY_ROUNDS" "$SIGNED_PORT" "$SIGNED_LIST" "first noop" \
+        --latency-ms "$LINK_ONE_WAY_MS"
+      OURS_TRUST=(--skip-verify)
+      ;;
+    commit)
+      cport=$(free_port)
+      start_registry commit "$cport"
+      cpid=$REGISTRY_PID
+      "$BENCH_PY" "$BENCH_DIR/commit-rate.py" "$cport" "$MANY_REPOS" "$COMMIT_WORKERS" "$MANY_UNIQUE_KIB" \
+        "$MANY_BASE_MIB" >> "$META" || bench_die "commit-rate.py failed"
+      log "commit rate: $(grep -E '^commit_rate_(wall_s|repos_per_s)=' "$META" | paste -sd' ' -)"
+      stop_registry commit "$cpid"
+      ;;
+    *) bench_die "unknown case $kase (direct, link, big, drop, many, manylink, growth, signed, commit)" ;;
   esac
 done
 echo "elapsed_s=$(($(date +%s) - T0))" >> "$META"
