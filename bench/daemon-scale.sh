@@ -4,7 +4,8 @@
 # (python3's sqlite3, new ids, same content) to 1,000 jobs. The daemon is restarted on that
 # store and measured: start-up (exec to /readyz 200), idle RSS 3 s later, and `GET /v1/jobs`
 # (the newest 50, the default page) and `GET /v1/jobs?limit=500` under wrk.
-# Usage: bench/daemon-scale.sh [build/bin]   (make bench-daemon-scale)
+# Usage: bench/daemon-scale.sh [build/bin] [RESULTS.md]   (make bench-daemon-scale; make bench
+# appends the figures to bench/RESULTS.md)
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 BENCH_BIN=$(cd "${1:-build/bin}" && pwd)
@@ -75,6 +76,7 @@ t1=$(date +%s%N)
 sleep 3
 idle=$(awk '$1 == "VmRSS:" {print $2}' "/proc/$DPID/status")
 printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$TOKEN" > "$W/auth.lua"
+{
 echo "daemon at scale: $JOBS finished jobs x $REPOS repos, $(nproc) cores, $(date -u +%F)"
 printf '  start-up to /readyz: %d ms\n' $(((t1 - t0) / 1000000))
 printf '  idle RSS (3 s after /readyz): %.1f MiB\n' "$(echo "$idle / 1024" | bc -l)"
@@ -87,3 +89,11 @@ for path in "/v1/jobs" "/v1/jobs?limit=500"; do
   printf '  GET %-20s %8s requests/s, p50 %s, p99 %s, non-2xx %s\n' "$path" "$rps" "$p50" "$p99" "${non2xx:-0}"
 done
 printf '  RSS after the wrk runs: %.1f MiB\n' "$(echo "$(awk '$1 == "VmRSS:" {print $2}' "/proc/$DPID/status") / 1024" | bc -l)"
+} | tee "$W/figures.txt"
+if [ -n "${2:-}" ]; then
+  {
+    printf '\n## Daemon at scale\n\n`bash bench/daemon-scale.sh` (targets: `GET /v1/jobs` p99 under 20 ms, idle RSS under 40 MiB, start-up under 1 s):\n\n```\n'
+    cat "$W/figures.txt"
+    printf '```\n'
+  } >> "$2"
+fi

@@ -286,5 +286,6 @@ log "wrote $RESULTS"
 if [ "$DAEMON" = 1 ]; then
   [ -z "${MAIN_PORT:-}" ] || stop_registry src-main "$MAIN_PID"
   bash "$BENCH_DIR/daemon.sh" "$BENCH_BIN" "$RESULTS"  # the binaries copied at the start
+  bash "$BENCH_DIR/daemon-scale.sh" "$BENCH_BIN" "$RESULTS"
 fi
 log "bench done"
