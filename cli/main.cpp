@@ -83,9 +83,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   syncCmd
       ->add_option("--check-concurrency", sync.checkConcurrency,
-                   "repos checked for changes in parallel (default with --keep-going: 16, or --concurrency if larger; "
-                   "without it: --concurrency, so a failure stops later repos in order); copies stay bounded by "
-                   "--concurrency")
+                   "repos checked for changes in parallel (default 16, or --concurrency if larger); copies stay "
+                   "bounded by --concurrency and, without --keep-going, start in the order given")
       ->check(CLI::Range(1, 256));
   addVerifyFlags(*syncCmd, sync.verify);
   addRegistryFlags(*syncCmd, sync.registry);

@@ -252,6 +252,7 @@ Task<Status> Connection::writeHead(HttpRequest request) {
 }
 
 Task<Status> Connection::writeBody(const char* data, std::size_t size) {
+  bodyBytesWritten_ += size;
   if (impl_->tls) co_return co_await doWriteBody(&*impl_->tls, impl_.get(), &origin_, data, size);
   co_return co_await doWriteBody(&impl_->plain, impl_.get(), &origin_, data, size);
 }

@@ -49,6 +49,7 @@ class Connection {
   // Safe to hand to the next request: last response fully read and keep-alive.
   bool reusable() const;
   bool reused() const { return uses_ > 0; }  // has carried a request before (ask before sending)
+  std::uint64_t bodyBytesWritten() const { return bodyBytesWritten_; }  // streamed upload bodies
   void close();
   const Origin& origin() const { return origin_; }
 
@@ -61,6 +62,7 @@ class Connection {
   Origin origin_;
   std::unique_ptr<Impl> impl_;
   int uses_ = 0;
+  std::uint64_t bodyBytesWritten_ = 0;
 };
 
 }  // namespace autonomy::registry
