@@ -24,7 +24,7 @@ struct SyncArgs {
   std::vector<std::string> repos;
   std::string out = ".";
   bool keepGoing = false;
-  std::size_t concurrency = 4;
+  std::size_t concurrency = 16;
   std::size_t checkConcurrency = 0;
   VerifyFlags verify;
   RegistryFlags registry;

@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   syncCmd->add_flag("--keep-going", sync.keepGoing,
                     "attempt every repo and report failures (still exits non-zero if any failed)");
   syncCmd->add_option("--concurrency", sync.concurrency, "repos copied in parallel")
-      ->default_val(4)
+      ->default_val(16)
       ->check(CLI::Range(1, 64));
   syncCmd
       ->add_option("--check-concurrency", sync.checkConcurrency,

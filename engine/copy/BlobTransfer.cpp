@@ -300,10 +300,26 @@ Task<Status> streamBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
 Task<Status> ensureBlob(CopyContext* ctx, std::string srcRepo, std::string dstRepo, oci::Descriptor desc,
                         CopyStats* stats) {
   auto& ledger = *ctx->ledger;
+  // An upload session the registry opened when it declined a mount (used once the claim is ours).
+  std::optional<Url> declined;
   while (true) {
     if (ledger.holds(desc.digest, dstRepo)) {
+      if (declined) co_await ctx->dest->abortUpload(dstRepo, *declined);
       ++stats->blobsPresent;
       co_return Status{};
+    }
+    // Another repo of this run holds it at B: mount it without the claim. Mounts of one blob
+    // into many repos go out at once; only uploads of it are one at a time.
+    if (auto from = ledger.holder(desc.digest, dstRepo); from && !declined) {
+      Url location;
+      auto mounted = co_await ctx->dest->mountBlob(dstRepo, desc.digest, *from, &location, ctx->cancel);
+      if (!mounted) co_return mounted.error();
+      if (*mounted) {
+        ledger.record(desc.digest, dstRepo);
+        ++stats->blobsMounted;
+        co_return Status{};
+      }
+      declined = location;
     }
     if (co_await ledger.claim(desc.digest)) break;
   }
@@ -315,7 +331,10 @@ Task<Status> ensureBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
 
   Url location;
   bool haveSession = false;
-  if (auto from = ledger.holder(desc.digest, dstRepo)) {
+  if (declined) {
+    location = *declined;
+    haveSession = true;
+  } else if (auto from = ledger.holder(desc.digest, dstRepo)) {
     auto mounted = co_await ctx->dest->mountBlob(dstRepo, desc.digest, *from, &location, ctx->cancel);
     if (!mounted) co_return mounted.error();
     if (*mounted) {
