@@ -329,20 +329,12 @@ Task<Status> ensureBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
     ~Release() { l->release(d); }
   } release{&ledger, desc.digest};
 
+  // The claim is granted without suspending, so no holder appeared since the loop looked: either
+  // the registry declined a mount (and opened an upload for us), or nobody in this run has it.
   Url location;
-  bool haveSession = false;
+  const bool haveSession = declined.has_value();
   if (declined) {
     location = *declined;
-    haveSession = true;
-  } else if (auto from = ledger.holder(desc.digest, dstRepo)) {
-    auto mounted = co_await ctx->dest->mountBlob(dstRepo, desc.digest, *from, &location, ctx->cancel);
-    if (!mounted) co_return mounted.error();
-    if (*mounted) {
-      ledger.record(desc.digest, dstRepo);
-      ++stats->blobsMounted;
-      co_return Status{};
-    }
-    haveSession = true;  // the registry declined the mount but opened an upload for us
   } else {
     auto exists = co_await ctx->dest->blobExists(dstRepo, desc.digest, ctx->cancel);
     if (!exists) co_return exists.error();

@@ -15,7 +15,7 @@ std::string VerificationCache::keyFor(const oci::Digest& image, const SignatureS
     h.update("\n");
   };
   part("image", image.str());
-  part("sig", sources.sig ? Sha256::hex(sources.sig->bytes) : "-");
+  part("sig", sources.sig ? sources.sig->info.digest.str() : "-");  // the digest of exactly those bytes
   part("referrers", sources.referrers ? Sha256::hex(*sources.referrers) : "-");
   part("referrers-from", sources.referrersFromApi ? "api" : "tag");
   part("key", trust.key.fingerprint());

@@ -303,10 +303,10 @@ Task<void> RegistryClient::abortUpload(std::string repo, Url location) {
 
 Task<Result<std::optional<std::string>>> RegistryClient::getReferrers(std::string repo, oci::Digest digest,
                                                                       CancelTokenPtr cancel) {
+  if (std::chrono::steady_clock::now() < noReferrersApiUntil_) co_return std::optional<std::string>{};
   HttpRequest req;
   req.target = "/v2/" + repo + "/referrers/" + digest.str();
   req.set("Accept", std::string(oci::media::kOciIndex));
-  if (std::chrono::steady_clock::now() < noReferrersApiUntil_) co_return std::optional<std::string>{};
   const std::vector<std::string> scopes{pullScope(repo)};
   auto resp = co_await call(req, scopes, options(kManifestLimit, "GET referrers"), cancel);
   if (!resp) co_return resp.error();

@@ -76,10 +76,11 @@ TEST_F(verify_NoopChanges, EveryKindOfChangeIsFoundAfterNoopRuns) {
   ASSERT_EQ(first.exitCode(), 0) << first.describe();
   expectNoop();
 
-  // The no-op did not ask A for attachment tags its tags/list did not name.
+  // The no-op did not ask A for attachment tags its tags/list did not name. One repo checked
+  // at a time, so the second repo's check starts after the first one's referrers answer.
   const auto seenBefore = anyRequests(a(), repo).size();
   const auto otherBefore = anyRequests(a(), other).size();
-  expectNoop();
+  expectNoop({"--check-concurrency", "1", "--concurrency", "1"});
   auto noopAtA = anyRequests(a(), repo);
   noopAtA.erase(noopAtA.begin(), noopAtA.begin() + static_cast<std::ptrdiff_t>(seenBefore));
   auto otherAtA = anyRequests(a(), other);
@@ -94,10 +95,9 @@ TEST_F(verify_NoopChanges, EveryKindOfChangeIsFoundAfterNoopRuns) {
   EXPECT_EQ(asked(noopAtA, image.digest.attachmentTag(".att")), 0) << all;
   EXPECT_EQ(asked(noopAtA, image.digest.attachmentTag(".sbom")), 0) << all;
   EXPECT_EQ(asked(noopAtA, "/manifests/" + image.digest.attachmentTag() + " "), 0) << all;
-  // docker-registry 2.8 has no referrers API: its 404 is remembered, so of two repos checked at
-  // once at most both ask (the answers cross), never more than once each.
-  EXPECT_LE(asked(noopAtA, "/referrers/"), 1) << all;
-  EXPECT_LE(asked(noopAtA, "/referrers/") + asked(otherAtA, "/referrers/"), 2);
+  // docker-registry 2.8 has no referrers API: its 404 is remembered, so only the first repo asks.
+  EXPECT_EQ(asked(noopAtA, "/referrers/") + asked(otherAtA, "/referrers/"), 1)
+      << all << ::testing::PrintToString(otherAtA);
 
   // 1. A second signature is added to the .sig manifest.
   const auto resigned =
