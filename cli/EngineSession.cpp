@@ -40,20 +40,9 @@ Result<std::unique_ptr<EngineSession>> EngineSession::create(const std::string& 
   if (!from) return from.error();
   auto to = settingsFor(toHost);
   if (!to) return to.error();
-  s->source_ = std::make_unique<registry::RegistryClient>(s->pool_, *from);
-  s->dest_ = std::make_unique<registry::RegistryClient>(s->pool_, *to);
-  s->ledger_ = std::make_unique<copy::BlobLedger>(s->io_.get_executor());
-  // A transfer holds a source and a destination connection at once; when both are the same
-  // host, half the connections each keeps transfers from starving one another.
-  const std::size_t transfers = fromHost == toHost ? std::max<std::size_t>(1, flags.maxConnections / 2)
-                                                   : std::max<std::size_t>(1, flags.maxConnections);
-  s->transferGate_ = std::make_unique<registry::AsyncGate>(s->io_.get_executor(), transfers);
-  s->ctx_.source = s->source_.get();
-  s->ctx_.dest = s->dest_.get();
-  s->ctx_.ledger = s->ledger_.get();
-  s->ctx_.transferGate = s->transferGate_.get();
-  s->ctx_.limits.blobsPerRepo = flags.blobConcurrency;
-  s->ctx_.cancel = std::make_shared<CancelToken>();
+  copy::TransferLimits limits;
+  limits.blobsPerRepo = flags.blobConcurrency;
+  s->copy_ = std::make_unique<copy::CopySession>(s->pool_, std::move(*from), std::move(*to), limits, s->cancel_);
   return s;
 }
 
@@ -62,7 +51,7 @@ void EngineSession::armSignals() {
   signals_ = std::make_shared<Signals>(io_);
   auto handler = std::make_shared<std::function<void(const boost::system::error_code&, int)>>();
   std::weak_ptr<Signals> weak = signals_;
-  auto cancel = ctx_.cancel;
+  auto cancel = cancel_;
   *handler = [weak, cancel, handler](const boost::system::error_code& ec, int) {
     auto s = weak.lock();
     if (ec || !s) return;

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/copy/CopyContext.hpp"
+#include "engine/copy/CopySession.hpp"
 
 namespace autonomy::cli {
 
@@ -27,8 +27,8 @@ class EngineSession {
                                                        const RegistryFlags& flags);
 
   boost::asio::io_context& io() { return io_; }
-  copy::CopyContext& context() { return ctx_; }
-  bool interrupted() const { return ctx_.cancel->cancelled(); }
+  copy::CopyContext& context() { return copy_->context(); }
+  bool interrupted() const { return cancel_->cancelled(); }
 
   // Runs the io_context until `task` finishes; the first SIGINT/SIGTERM cancels, a second exits.
   template <typename T>
@@ -40,11 +40,8 @@ class EngineSession {
 
   boost::asio::io_context io_;
   registry::ConnectionPool pool_;
-  std::unique_ptr<registry::RegistryClient> source_;
-  std::unique_ptr<registry::RegistryClient> dest_;
-  std::unique_ptr<copy::BlobLedger> ledger_;
-  std::unique_ptr<registry::AsyncGate> transferGate_;
-  copy::CopyContext ctx_;
+  CancelTokenPtr cancel_ = std::make_shared<CancelToken>();
+  std::unique_ptr<copy::CopySession> copy_;
   struct Signals;
   std::shared_ptr<Signals> signals_;
 };

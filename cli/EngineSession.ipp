@@ -11,8 +11,10 @@ T EngineSession::run(boost::asio::awaitable<T> task) {
   std::optional<T> result;
   std::exception_ptr error;
   boost::asio::co_spawn(io_, std::move(task), [&](std::exception_ptr e, T value) {
-    if (e) error = e;
-    else result = std::move(value);
+    if (e)
+      error = e;
+    else
+      result = std::move(value);
     io_.stop();
   });
   io_.run();

@@ -45,6 +45,21 @@ Result<std::shared_ptr<const verify::TrustPolicy>> loadVerification(const Verify
 
 namespace {
 
+// The CLI's part of a run: each record goes to <out>/<repo>/seed.json as soon as it is known.
+class SeedFiles final : public copy::RunHooks {
+ public:
+  explicit SeedFiles(std::filesystem::path out) : out_(std::move(out)) {}
+  void recorded(std::size_t, const catalog::SeedRecord& r) override {
+    if (auto st = catalog::writeSeedRecord(out_, r); !st && !error) error = st.error();
+    written.push_back(catalog::seedRecordPath(out_, r.repo));
+  }
+  std::vector<std::filesystem::path> written;
+  std::optional<Error> error;
+
+ private:
+  std::filesystem::path out_;
+};
+
 int exitFor(const std::vector<catalog::SeedRecord>& records, bool interrupted) {
   if (interrupted) return kExitInterrupted;
   for (const auto& r : records)
@@ -142,8 +157,6 @@ int runSync(const SyncArgs& args) {
   ConsoleProgress progress((*session)->io().get_executor(), plans.size(), args.quiet,
                            std::chrono::seconds(args.progressInterval));
   (*session)->context().progress = &progress;
-  std::vector<std::filesystem::path> written;
-  std::optional<Error> writeError;
   copy::RunOptions opts;
   opts.repos = plans;
   opts.trust = *key;
@@ -151,15 +164,13 @@ int runSync(const SyncArgs& args) {
   opts.keepGoing = args.keepGoing;
   opts.repoConcurrency = args.concurrency;
   opts.checkConcurrency = args.checkConcurrency;
-  opts.onRecord = [&](const catalog::SeedRecord& r) {
-    if (auto st = catalog::writeSeedRecord(out, r); !st && !writeError) writeError = st.error();
-    written.push_back(catalog::seedRecordPath(out, r.repo));
-  };
+  SeedFiles files(out);
   const auto startedAt = catalog::nowRfc3339();
-  auto records = (*session)->run(copy::runRepos(&(*session)->context(), std::move(opts)));
+  copy::SyncRun run((*session)->context(), std::move(opts), files);
+  auto records = (*session)->run(run.run());
   progress.finish();  // what follows starts on a line of its own
-  if (writeError) {
-    std::fprintf(stderr, "error: writing seed records: %s\n", writeError->message.c_str());
+  if (files.error) {
+    std::fprintf(stderr, "error: writing seed records: %s\n", files.error->message.c_str());
     return kExitFailed;
   }
   // The roll-up is `seed-catalog` over exactly this run's seed.json files.
@@ -167,7 +178,7 @@ int runSync(const SyncArgs& args) {
   cat.from = args.fromRegistry;
   cat.to = args.toRegistry;
   cat.startedAt = startedAt;
-  for (const auto& path : written) {
+  for (const auto& path : files.written) {
     auto r = catalog::readSeedRecord(path);
     if (!r) return usageError(r.error().message), kExitFailed;
     cat.repos.push_back(std::move(*r));
@@ -205,13 +216,13 @@ int runSeed(const SeedArgs& args) {
   opts.repos = {{from->ref, to->ref}};
   opts.trust = *key;
   opts.copyPolicy = args.verify.copyPolicy;
-  auto records = (*session)->run(copy::runRepos(&(*session)->context(), std::move(opts)));
+  SeedFiles files(args.out);
+  copy::SyncRun run((*session)->context(), std::move(opts), files);
+  auto records = (*session)->run(run.run());
   progress.finish();
-  for (const auto& r : records) {
-    if (auto st = catalog::writeSeedRecord(args.out, r); !st) {
-      std::fprintf(stderr, "error: writing seed record: %s\n", st.error().message.c_str());
-      return kExitFailed;
-    }
+  if (files.error) {
+    std::fprintf(stderr, "error: writing seed record: %s\n", files.error->message.c_str());
+    return kExitFailed;
   }
   return exitFor(records, (*session)->interrupted());
 }

@@ -3,8 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/catalog/Catalog.hpp"
-#include "engine/copy/SeedRunner.hpp"
-#include "engine/registry/TaskGroup.hpp"
 #include "jobs/TimeText.hpp"
 
 namespace autonomy::jobs {
@@ -20,8 +18,7 @@ nlohmann::json errorJson(const std::optional<Error>& e) {
 }
 }  // namespace
 
-JobRun::JobRun(JobRunEnv env, JobRecord record)
-    : env_(std::move(env)), record_(std::move(record)), claimed_(record_.repos.size(), false) {}
+JobRun::JobRun(JobRunEnv env, JobRecord record) : env_(std::move(env)), record_(std::move(record)) {}
 
 JobRun::~JobRun() = default;
 
@@ -56,23 +53,13 @@ Status JobRun::prepare() {
   if (!from) return from.error();
   auto to = settings.registry(spec.to, &helperAnswers);
   if (!to) return to.error();
-  source_ = std::make_unique<registry::RegistryClient>(*env_.pool, *from);
-  dest_ = std::make_unique<registry::RegistryClient>(*env_.pool, *to);
-  const auto executor = env_.pool->executor();
-  ledger_ = std::make_unique<copy::BlobLedger>(executor);
-  // A transfer holds a source and a destination connection at once (see cli/EngineSession).
-  const std::size_t limit = std::min(from->maxConnections, to->maxConnections);
-  const std::size_t transfers = spec.from == spec.to ? std::max<std::size_t>(1, limit / 2) : limit;
-  transferGate_ = std::make_unique<registry::AsyncGate>(executor, transfers);
-  ctx_.source = source_.get();
-  ctx_.dest = dest_.get();
-  ctx_.ledger = ledger_.get();
-  ctx_.transferGate = transferGate_.get();
-  ctx_.limits.blobsPerRepo = env_.blobsPerRepo;
-  ctx_.progress = this;
-  ctx_.uploads = env_.store;
-  ctx_.verdicts = env_.verdicts;
-  ctx_.cancel = cancel_;
+  copy::TransferLimits limits;
+  limits.blobsPerRepo = env_.blobsPerRepo;
+  copy_ = std::make_unique<copy::CopySession>(*env_.pool, std::move(*from), std::move(*to), limits, cancel_);
+  auto& ctx = copy_->context();
+  ctx.progress = this;
+  ctx.uploads = env_.store;
+  ctx.verdicts = env_.verdicts;
   std::error_code ec;
   std::filesystem::create_directories(dir(), ec);
   if (ec) return makeError(ErrorCode::kIo, "job directory " + dir().string() + ": " + ec.message());
@@ -90,21 +77,26 @@ boost::asio::awaitable<void> JobRun::run() {
   if (auto st = env_.store->markStarted(record_.id, record_.startedAt); !st)
     spdlog::error("job {}: {}", record_.id, st.error().message);
   std::size_t pending = 0;
+  bool stoppedBefore = false;  // an earlier attempt failed a repo and keep-going is off
+  copy::RunOptions opts;
   for (const auto& t : record_.repos) {
     if (!isRepoDone(t.state)) ++pending;
-    if (t.state == catalog::kStatusFailed && !record_.spec.keepGoing) stop_ = true;
+    if (t.state == catalog::kStatusFailed && !record_.spec.keepGoing) stoppedBefore = true;
+    opts.repos.push_back({t.ref, t.ref});
   }
   spdlog::info("job {}: {} -> {}: {} repos ({} to do){}", record_.id, record_.spec.from, record_.spec.to,
                record_.repos.size(), pending, record_.spec.skipVerify ? "; WARNING: signatures NOT verified" : "");
   env_.events->publish(record_.id, kEventJobStarted, {{"job", record_.id}, {"state", record_.state}});
-  const std::size_t workers = std::min(pending, std::max<std::size_t>(1, env_.maxRepoWorkers));
-  if (!stop_ && workers > 0) {
-    registry::TaskGroup group(env_.pool->executor());
-    for (std::size_t i = 0; i < workers; ++i) group.spawn(worker());
+  if (!stoppedBefore && pending > 0) {
+    opts.trust = trust_;
+    opts.copyPolicy = record_.spec.copyPolicy;
+    opts.keepGoing = record_.spec.keepGoing;
+    opts.repoConcurrency = std::max<std::size_t>(1, env_.maxRepoWorkers);
+    copy::SyncRun syncRun(copy_->context(), std::move(opts), *this, env_.repoSlots, env_.seed);
     try {
-      co_await group.wait();
+      co_await syncRun.run();
     } catch (const std::exception& e) {
-      spdlog::error("job {}: worker failed: {}", record_.id, e.what());
+      spdlog::error("job {}: run failed: {}", record_.id, e.what());
     }
   }
   if (interrupted_) {
@@ -114,73 +106,43 @@ boost::asio::awaitable<void> JobRun::run() {
   finish();
 }
 
-std::optional<std::size_t> JobRun::pickNext() {
-  std::optional<std::size_t> first;
-  for (std::size_t i = 0; i < record_.repos.size(); ++i) {
-    const auto& t = record_.repos[i];
-    if (claimed_[i] || t.state != kRepoPending) continue;
-    if (!env_.locks->isLocked(RepoLocks::keyFor(record_.spec.to, t.ref.repo))) return i;
-    if (!first) first = i;
-  }
-  return first;
+bool JobRun::alreadyDone(std::size_t index) const { return isRepoDone(record_.repos[index].state); }
+
+namespace {
+struct LockHold final : copy::RepoHold {
+  explicit LockHold(RepoLocks::Lock l) : lock(std::move(l)) {}
+  RepoLocks::Lock lock;
+};
+}  // namespace
+
+registry::Task<std::unique_ptr<copy::RepoHold>> JobRun::hold(std::size_t index, CancelTokenPtr cancel) {
+  auto lock = co_await env_.locks->lock(RepoLocks::keyFor(record_.spec.to, record_.repos[index].ref.repo), cancel);
+  if (!lock) co_return nullptr;
+  co_return std::make_unique<LockHold>(std::move(*lock));
 }
 
-boost::asio::awaitable<void> JobRun::worker() {
-  while (!stop_ && !cancel_->cancelled()) {
-    const auto next = pickNext();
-    if (!next) break;
-    const std::size_t i = *next;
-    claimed_[i] = true;
-    const std::string lockKey = RepoLocks::keyFor(record_.spec.to, record_.repos[i].ref.repo);
-    auto lock = co_await env_.locks->lock(lockKey, cancel_);
-    if (!lock) {
-      claimed_[i] = false;
-      break;
-    }
-    const bool slot = co_await env_.repoSlots->acquire(cancel_);
-    if (!slot) {
-      claimed_[i] = false;
-      break;
-    }
-    registry::GatePass pass(env_.repoSlots.get());
-    if (stop_ || cancel_->cancelled()) {
-      claimed_[i] = false;
-      break;
-    }
-    co_await runRepo(i);
-  }
-}
-
-boost::asio::awaitable<void> JobRun::runRepo(std::size_t index) {
-  {
-    auto& task = record_.repos[index];
-    task.state = std::string(kRepoRunning);
-    task.startedAt = now();
-    task.finishedAt.clear();
-    task.bytes = 0;
-    task.error.reset();
-    persist(task);
-    env_.events->publish(record_.id, kEventRepoStarted, repoEventData(task));
-  }
-  copy::SeedRequest request;
-  request.source = record_.repos[index].ref;
-  request.dest = record_.repos[index].ref;
-  request.trust = trust_;
-  request.copyPolicy = record_.spec.copyPolicy;
-  registry::Task<catalog::SeedRecord> seeding =
-      env_.seed ? env_.seed(&ctx_, std::move(request)) : copy::runSeed(&ctx_, std::move(request));
-  catalog::SeedRecord result = co_await std::move(seeding);
+void JobRun::started(std::size_t index) {
   auto& task = record_.repos[index];
-  if (interrupted_ && result.status == catalog::kStatusCancelled) {
+  task.state = std::string(kRepoRunning);
+  task.startedAt = now();
+  task.finishedAt.clear();
+  task.bytes = 0;
+  task.error.reset();
+  persist(task);
+  env_.events->publish(record_.id, kEventRepoStarted, repoEventData(task));
+}
+
+void JobRun::recorded(std::size_t index, const catalog::SeedRecord& r) {
+  auto& task = record_.repos[index];
+  if (interrupted_ && r.status == catalog::kStatusCancelled) {
     // Shutdown, not a verdict: the repo is redone when the job resumes.
     task.state = std::string(kRepoPending);
     task.startedAt.clear();
     task.bytes = 0;
     persist(task);
-    co_return;
+    return;
   }
-  recordResult(index, result);
-  if (!result.ok() && !record_.spec.keepGoing) stop_ = true;
+  recordResult(index, r);
 }
 
 void JobRun::recordResult(std::size_t index, const catalog::SeedRecord& r) {
@@ -223,14 +185,8 @@ void JobRun::persist(const RepoTask& task) {
 
 catalog::SeedRecord JobRun::unstartedRecord(const RepoTask& task, const char* status,
                                             const std::optional<Error>& error) const {
-  catalog::SeedRecord r;
-  r.repo = task.ref.repo;
-  r.tag = task.ref.tag;
-  r.source = record_.spec.from + "/" + task.ref.str();
-  r.destination = record_.spec.to + "/" + task.ref.str();
+  auto r = copy::unstartedRecord(record_.spec.from, record_.spec.to, {task.ref, task.ref}, status, trust_.get());
   r.digest = task.digest;
-  r.status = status;
-  r.verification.skipped = true;
   r.error = error;
   r.bytesSent = task.bytes;
   r.startedAt = task.startedAt;

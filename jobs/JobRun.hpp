@@ -1,7 +1,7 @@
 #pragma once
 // One job from start to finish on the shared io_context: its own registry clients (sharing
-// the daemon's connection pool), blob ledger and transfer gate; its repos in parallel, each
-// holding a global repo slot and the lock on its destination repo. Every finished repo is
+// the daemon's connection pool), blob ledger and transfer gate; its repos run by the engine's
+// SyncRun, each copying under a global repo slot and the lock on its destination repo. Every finished repo is
 // written to seed.json and the store before the next step, so a crash loses nothing done.
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "engine/copy/CopyContext.hpp"
-#include "engine/copy/SeedRunner.hpp"
+#include "engine/copy/CopySession.hpp"
+#include "engine/copy/SyncRun.hpp"
 #include "engine/registry/AsyncGate.hpp"
 #include "jobs/EngineSettings.hpp"
 #include "jobs/EventHub.hpp"
@@ -22,26 +22,27 @@
 
 namespace autonomy::jobs {
 
-// The engine's copy of one repo; tests substitute their own.
-using SeedFunction = std::function<registry::Task<catalog::SeedRecord>(copy::CopyContext*, copy::SeedRequest)>;
+using copy::SeedFunction;
 
 // What a run borrows from the scheduler; all outlive the run.
 struct JobRunEnv {
   JobStore* store = nullptr;
   EventHub* events = nullptr;
   registry::ConnectionPool* pool = nullptr;
-  std::shared_ptr<registry::AsyncGate> repoSlots;  // concurrency.repos across all jobs
+  std::shared_ptr<registry::AsyncGate> repoSlots;  // concurrency.repos: repos copying across all jobs
   RepoLocks* locks = nullptr;
   JobMetrics* metrics = nullptr;
   std::shared_ptr<const EngineSettings> settings;
-  std::filesystem::path jobsDir;  // <state_dir>/jobs
-  std::size_t maxRepoWorkers = 4;
+  std::filesystem::path jobsDir;   // <state_dir>/jobs
+  std::size_t maxRepoWorkers = 4;  // concurrency.repos: sets how wide a job checks (see SyncRun)
   std::size_t blobsPerRepo = 4;
   SeedFunction seed;                            // empty: copy::runSeed
   copy::VerificationCache* verdicts = nullptr;  // shared by every job: see engine/copy/VerificationCache
 };
 
-class JobRun : public copy::ProgressSink {
+// The daemon's adapter around the engine's copy::SyncRun: the run calls it back (RunHooks) to
+// hold destination locks, skip what an earlier attempt finished, and persist every record.
+class JobRun : public copy::ProgressSink, private copy::RunHooks {
  public:
   JobRun(JobRunEnv env, JobRecord record);
   ~JobRun() override;
@@ -69,9 +70,11 @@ class JobRun : public copy::ProgressSink {
 
  private:
   Status prepare();
-  boost::asio::awaitable<void> worker();
-  boost::asio::awaitable<void> runRepo(std::size_t index);
-  std::optional<std::size_t> pickNext();
+  // RunHooks: from the engine's run.
+  bool alreadyDone(std::size_t index) const override;
+  registry::Task<std::unique_ptr<copy::RepoHold>> hold(std::size_t index, CancelTokenPtr cancel) override;
+  void started(std::size_t index) override;
+  void recorded(std::size_t index, const catalog::SeedRecord& r) override;
   void recordResult(std::size_t index, const catalog::SeedRecord& r);
   void persist(const RepoTask& task);
   catalog::SeedRecord unstartedRecord(const RepoTask& task, const char* status,
@@ -83,17 +86,11 @@ class JobRun : public copy::ProgressSink {
 
   JobRunEnv env_;
   JobRecord record_;
-  std::vector<bool> claimed_;
-  bool stop_ = false;  // a repo failed without keep-going
   bool userCancelled_ = false;
   bool interrupted_ = false;
   CancelTokenPtr cancel_ = std::make_shared<CancelToken>();
   std::shared_ptr<const verify::TrustPolicy> trust_;
-  std::unique_ptr<registry::RegistryClient> source_;
-  std::unique_ptr<registry::RegistryClient> dest_;
-  std::unique_ptr<copy::BlobLedger> ledger_;
-  std::unique_ptr<registry::AsyncGate> transferGate_;
-  copy::CopyContext ctx_;
+  std::unique_ptr<copy::CopySession> copy_;
   std::map<std::size_t, std::chrono::steady_clock::time_point> lastProgress_;
   std::map<std::size_t, std::uint64_t> blobsStarted_;
 };

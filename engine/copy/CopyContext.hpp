@@ -5,7 +5,6 @@
 
 #include "engine/catalog/SeedRecord.hpp"
 #include "engine/copy/BlobLedger.hpp"
-#include "engine/copy/CopyTurns.hpp"
 #include "engine/copy/UploadJournal.hpp"
 #include "engine/core/CancelToken.hpp"
 #include "engine/registry/AsyncGate.hpp"
@@ -50,9 +49,6 @@ struct CopyContext {
   registry::RegistryClient* dest = nullptr;
   BlobLedger* ledger = nullptr;
   registry::AsyncGate* transferGate = nullptr;  // bounds blob streams across the run
-  registry::AsyncGate* copyGate = nullptr;      // bounds repos copying at once (checks are not)
-  const bool* runStopped = nullptr;             // set when a repo failed without --keep-going
-  CopyTurns* turns = nullptr;                   // fail-fast runs: copies start in the order given
   TransferLimits limits;
   ProgressSink* progress = nullptr;
   UploadJournal* uploads = nullptr;       // the daemon's: upload sessions outlive a crash

@@ -15,9 +15,6 @@ using registry::Task;
 
 namespace {
 
-// The marker for "checked, but the run stopped before this repo could copy".
-constexpr const char* kNotAttempted = "not attempted: an earlier repo failed and --keep-going is off";
-
 void applyStats(catalog::SeedRecord& r, const CopyStats& s) {
   r.blobsCopied = s.blobsCopied;
   r.blobsMounted = s.blobsMounted;
@@ -45,7 +42,8 @@ Task<Result<std::vector<Attachment>>> maybeSidecars(CopyContext* ctx, std::strin
 }
 
 // The seed proper; returns the error that failed it, if any, having filled `r` as far as it got.
-Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, catalog::SeedRecord* r, CopyStats* stats) {
+Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, CopyAdmission& admission, catalog::SeedRecord* r,
+                       CopyStats* stats) {
   using namespace boost::asio::experimental::awaitable_operators;
   const auto& src = req.source;
   const auto& dst = req.dest;
@@ -117,17 +115,12 @@ Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, catalog::SeedRecord* r
   }
 
   // Copies are bounded separately from checks: many repos can be looked at while few copy.
-  // In a fail-fast run, copies also start in the order given (CopyTurns).
-  if (ctx->turns && !co_await ctx->turns->waitTurn(req.order, ctx->cancel))
-    co_return makeError(ErrorCode::kCancelled, "cancelled");
-  if (ctx->runStopped && *ctx->runStopped) co_return makeError(ErrorCode::kCancelled, kNotAttempted);
-  registry::GatePass copyPass;
-  if (ctx->copyGate) {
-    if (!co_await ctx->copyGate->acquire(ctx->cancel)) co_return makeError(ErrorCode::kCancelled, "cancelled");
-    copyPass = registry::GatePass(ctx->copyGate);
+  auto ticket = co_await admission.admit(req.order, ctx->cancel);
+  if (ticket.verdict == CopyAdmission::Verdict::kCancelled) co_return makeError(ErrorCode::kCancelled, "cancelled");
+  if (ticket.verdict == CopyAdmission::Verdict::kStopped) {
+    r->status = catalog::kStatusNotAttempted;
+    co_return Status{};
   }
-  if (ctx->turns) ctx->turns->pass(req.order);
-  if (ctx->runStopped && *ctx->runStopped) co_return makeError(ErrorCode::kCancelled, kNotAttempted);
 
   // 4. Copy bottom-up: the image's blobs and children, then attachments and sidecars, then the tag.
   auto tree = co_await fetchTree(ctx, src.repo, digest.str());
@@ -167,7 +160,9 @@ Task<Status> seedSteps(CopyContext* ctx, SeedRequest req, catalog::SeedRecord* r
 
 }  // namespace
 
-Task<catalog::SeedRecord> runSeed(CopyContext* ctx, SeedRequest req) {
+Task<CopyAdmission::Ticket> AdmitAll::admit(std::size_t, CancelTokenPtr) { co_return Ticket{}; }
+
+Task<catalog::SeedRecord> runSeed(CopyContext* ctx, SeedRequest req, CopyAdmission& admission) {
   catalog::SeedRecord r;
   r.repo = req.dest.repo;
   r.tag = req.dest.tag;
@@ -177,11 +172,9 @@ Task<catalog::SeedRecord> runSeed(CopyContext* ctx, SeedRequest req) {
   const auto t0 = std::chrono::steady_clock::now();
   if (ctx->progress) ctx->progress->repoStarted(r.repo);
   CopyStats stats;
-  auto st = co_await seedSteps(ctx, req, &r, &stats);
+  auto st = co_await seedSteps(ctx, req, admission, &r, &stats);
   applyStats(r, stats);
-  if (!st && st.error().message == kNotAttempted) {
-    r.status = catalog::kStatusNotAttempted;
-  } else if (!st) {
+  if (!st) {
     r.error = st.error();
     const bool cancelled = st.error().code == ErrorCode::kCancelled || (ctx->cancel && ctx->cancel->cancelled());
     r.status = cancelled ? catalog::kStatusCancelled : catalog::kStatusFailed;

@@ -18,7 +18,27 @@ struct SeedRequest {
   std::size_t order = 0;  // place in the run (for CopyTurns)
 };
 
-// Never throws for expected failures: the record says what happened.
-registry::Task<catalog::SeedRecord> runSeed(CopyContext* ctx, SeedRequest request);
+// Lets a checked repo go on to copy. The run decides when (copy slots, the order of a fail-fast
+// run) and whether (the run stopped at an earlier failure).
+class CopyAdmission {
+ public:
+  enum class Verdict { kAdmitted, kStopped, kCancelled };
+  struct Ticket {
+    Verdict verdict = Verdict::kAdmitted;
+    registry::GatePass pass;  // held while the repo copies
+  };
+  virtual ~CopyAdmission() = default;
+  virtual registry::Task<Ticket> admit(std::size_t order, CancelTokenPtr cancel) = 0;
+};
+
+// Admits every repo at once: a seed run on its own.
+class AdmitAll final : public CopyAdmission {
+ public:
+  registry::Task<Ticket> admit(std::size_t order, CancelTokenPtr cancel) override;
+};
+
+// Never throws for expected failures: the record says what happened. A repo the admission
+// stopped is `not attempted`, with what its checks found.
+registry::Task<catalog::SeedRecord> runSeed(CopyContext* ctx, SeedRequest request, CopyAdmission& admission);
 
 }  // namespace autonomy::copy

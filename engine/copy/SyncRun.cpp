@@ -7,99 +7,128 @@ namespace autonomy::copy {
 using registry::Task;
 
 namespace {
+// Checks (a few small requests per repo) run wider than copies: a no-op re-sync of many repos
+// over a far link then costs a few round trips, not one per repo.
 constexpr std::size_t kCheckConcurrency = 16;
 
-struct RepoQueue {
-  RunOptions opts;
-  std::vector<std::optional<catalog::SeedRecord>> records;
-  std::size_t next = 0;
-  bool stop = false;                 // a repo failed and keep-going is off
-  std::unique_ptr<CopyTurns> turns;  // without keep-going: copies start in order
-};
-
-Task<void> repoWorker(CopyContext* ctx, std::shared_ptr<RepoQueue> q) {
-  while (!q->stop && q->next < q->opts.repos.size()) {
-    if (ctx->cancel && ctx->cancel->cancelled()) break;
-    const std::size_t i = q->next++;
-    const auto& plan = q->opts.repos[i];
-    if (q->opts.alreadyDone && q->opts.alreadyDone(plan)) {
-      if (q->turns) q->turns->pass(i);
-      continue;
-    }
-    SeedRequest req{plan.source, plan.dest, q->opts.trust, q->opts.copyPolicy, i};
-    auto record = co_await runSeed(ctx, req);
-    const bool failed = !record.ok() && record.status != catalog::kStatusNotAttempted;
-    // A failure stops the run in order: it counts once every earlier repo has had its turn.
-    if (failed && q->turns) co_await q->turns->waitTurn(i, nullptr);
-    if (q->turns) q->turns->pass(i);
-    if (record.status == catalog::kStatusNotAttempted && q->opts.trust) {
-      record.verification.skipped = false;
-      record.verification.keyFingerprint = q->opts.trust->key.fingerprint();
-      record.verification.keyType = q->opts.trust->key.describe();
-    }
-    if (failed && !q->opts.keepGoing) {
-      q->stop = true;
-      if (q->turns) q->turns->openAll();  // repos waiting for their turn find the run stopped
-    }
-    if (q->opts.onRecord) q->opts.onRecord(record);
-    q->records[i] = std::move(record);
-  }
+void describeKey(catalog::Verification& v, const verify::TrustPolicy& trust) {
+  v.skipped = false;
+  v.keyFingerprint = trust.key.fingerprint();
+  v.keyType = trust.key.describe();
 }
 }  // namespace
 
-catalog::SeedRecord unstartedRecord(const CopyContext& ctx, const RepoPlan& plan, const char* status) {
+Task<std::unique_ptr<RepoHold>> RunHooks::hold(std::size_t, CancelTokenPtr) { co_return std::make_unique<RepoHold>(); }
+
+catalog::SeedRecord unstartedRecord(const std::string& sourceHost, const std::string& destHost, const RepoPlan& plan,
+                                    const char* status, const verify::TrustPolicy* trust) {
   catalog::SeedRecord r;
   r.repo = plan.dest.repo;
   r.tag = plan.dest.tag;
-  r.source = ctx.source->host() + "/" + plan.source.str();
-  r.destination = ctx.dest->host() + "/" + plan.dest.str();
+  r.source = sourceHost + "/" + plan.source.str();
+  r.destination = destHost + "/" + plan.dest.str();
   r.status = status;
   r.verification.skipped = true;
+  if (trust) describeKey(r.verification, *trust);
   return r;
 }
 
-Task<std::vector<catalog::SeedRecord>> runRepos(CopyContext* ctx, RunOptions opts) {
-  auto q = std::make_shared<RepoQueue>();
-  q->records.resize(opts.repos.size());
-  // Checks (a few small requests per repo) run wider than copies: a no-op re-sync of many repos
-  // over a far link then costs a few round trips, not one per repo.
-  const auto copies = std::max<std::size_t>(1, opts.repoConcurrency);
+SyncRun::SyncRun(CopyContext& ctx, RunOptions opts, RunHooks& hooks, std::shared_ptr<registry::AsyncGate> copySlots,
+                 SeedFunction seed)
+    : ctx_(ctx),
+      opts_(std::move(opts)),
+      hooks_(hooks),
+      copySlots_(std::move(copySlots)),
+      seed_(std::move(seed)),
+      records_(opts_.repos.size()) {
+  if (!copySlots_)
+    copySlots_ =
+        std::make_shared<registry::AsyncGate>(ctx_.source->executor(), std::max<std::size_t>(1, opts_.repoConcurrency));
   // Without keep-going the run is fail-fast in the order given: checks still run ahead, but
-  // copies start in order (CopyTurns), so no later repo is copied past an earlier failure.
-  const auto checks = opts.checkConcurrency > 0 ? opts.checkConcurrency : std::max(copies, kCheckConcurrency);
-  const auto workers = std::min(std::max<std::size_t>(1, checks), opts.repos.size());
-  q->opts = std::move(opts);
-  if (!q->opts.keepGoing) q->turns = std::make_unique<CopyTurns>(ctx->source->executor(), q->opts.repos.size());
-  registry::AsyncGate copyGate(ctx->source->executor(), copies);
-  auto* const previousGate = ctx->copyGate;
-  auto* const previousStop = ctx->runStopped;
-  auto* const previousTurns = ctx->turns;
-  ctx->copyGate = &copyGate;
-  ctx->runStopped = &q->stop;
-  ctx->turns = q->turns.get();
-  registry::TaskGroup group(ctx->source->executor());
-  for (std::size_t i = 0; i < workers; ++i) group.spawn(repoWorker(ctx, q));
-  co_await group.wait();
-  ctx->copyGate = previousGate;
-  ctx->runStopped = previousStop;
-  ctx->turns = previousTurns;
-  std::vector<catalog::SeedRecord> out;
-  for (std::size_t i = 0; i < q->records.size(); ++i) {
-    const auto& plan = q->opts.repos[i];
-    if (q->records[i]) {
-      out.push_back(std::move(*q->records[i]));
+  // copies start in order, so no later repo is copied past an earlier failure.
+  if (!opts_.keepGoing) turns_.emplace(ctx_.source->executor(), opts_.repos.size());
+}
+
+Task<CopyAdmission::Ticket> SyncRun::admit(std::size_t order, CancelTokenPtr cancel) {
+  Ticket t;
+  if (turns_ && !co_await turns_->waitTurn(order, cancel)) {
+    t.verdict = Verdict::kCancelled;
+    co_return t;
+  }
+  if (stopped_) {
+    t.verdict = Verdict::kStopped;
+    co_return t;
+  }
+  if (!co_await copySlots_->acquire(cancel)) {
+    t.verdict = Verdict::kCancelled;
+    co_return t;
+  }
+  t.pass = registry::GatePass(copySlots_.get());
+  if (turns_) turns_->pass(order);
+  // The slot may have come after an earlier repo failed.
+  if (stopped_) {
+    t.pass.reset();
+    t.verdict = Verdict::kStopped;
+  }
+  co_return t;
+}
+
+void SyncRun::record(std::size_t index, catalog::SeedRecord r) {
+  if (r.status == catalog::kStatusNotAttempted && opts_.trust && r.verification.skipped)
+    describeKey(r.verification, *opts_.trust);
+  hooks_.recorded(index, r);
+  records_[index] = std::move(r);
+}
+
+Task<void> SyncRun::runOne(std::size_t index) {
+  const auto& plan = opts_.repos[index];
+  auto held = co_await hooks_.hold(index, ctx_.cancel);
+  if (!held) co_return;  // cancelled while waiting: recorded with the repos never started
+  hooks_.started(index);
+  SeedRequest req{plan.source, plan.dest, opts_.trust, opts_.copyPolicy, index};
+  Task<catalog::SeedRecord> seeding =
+      seed_ ? seed_(&ctx_, std::move(req), *this) : runSeed(&ctx_, std::move(req), *this);
+  auto r = co_await std::move(seeding);
+  const bool failed = !r.ok() && r.status != catalog::kStatusNotAttempted;
+  // A failure stops the run in order: it counts once every earlier repo has had its turn.
+  if (failed && turns_) co_await turns_->waitTurn(index, nullptr);
+  if (turns_) turns_->pass(index);
+  if (failed && !opts_.keepGoing) {
+    stopped_ = true;
+    if (turns_) turns_->openAll();  // repos waiting for their turn find the run stopped
+  }
+  record(index, std::move(r));
+}
+
+Task<void> SyncRun::worker() {
+  while (!stopped_ && next_ < opts_.repos.size()) {
+    if (cancelled()) break;
+    const std::size_t i = next_++;
+    if (hooks_.alreadyDone(i)) {
+      if (turns_) turns_->pass(i);
       continue;
     }
-    if (q->opts.alreadyDone && q->opts.alreadyDone(plan)) continue;
-    const bool cancelled = ctx->cancel && ctx->cancel->cancelled();
-    auto r = unstartedRecord(*ctx, plan, cancelled ? catalog::kStatusCancelled : catalog::kStatusNotAttempted);
-    if (q->opts.trust) {
-      r.verification.skipped = false;  // it would have been verified: not "skipped"
-      r.verification.keyFingerprint = q->opts.trust->key.fingerprint();
-      r.verification.keyType = q->opts.trust->key.describe();
+    co_await runOne(i);
+  }
+}
+
+Task<std::vector<catalog::SeedRecord>> SyncRun::run() {
+  const auto copies = std::max<std::size_t>(1, opts_.repoConcurrency);
+  const auto checks = opts_.checkConcurrency > 0 ? opts_.checkConcurrency : std::max(copies, kCheckConcurrency);
+  const auto workers = std::min(checks, opts_.repos.size());
+  {
+    registry::TaskGroup group(ctx_.source->executor());
+    for (std::size_t i = 0; i < workers; ++i) group.spawn(worker());
+    co_await group.wait();
+  }
+  const char* leftover = cancelled() ? catalog::kStatusCancelled : catalog::kStatusNotAttempted;
+  std::vector<catalog::SeedRecord> out;
+  for (std::size_t i = 0; i < records_.size(); ++i) {
+    if (!records_[i]) {
+      if (hooks_.alreadyDone(i)) continue;
+      record(i, unstartedRecord(ctx_.source->host(), ctx_.dest->host(), opts_.repos[i], leftover, opts_.trust.get()));
     }
-    if (q->opts.onRecord) q->opts.onRecord(r);
-    out.push_back(std::move(r));
+    out.push_back(*records_[i]);
   }
   co_return out;
 }

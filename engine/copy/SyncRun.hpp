@@ -1,9 +1,14 @@
 #pragma once
-// Many seeds under one roof: repos in parallel up to a limit, stop-on-first-failure unless
-// keep-going, every repo accounted for (not-attempted / cancelled included).
+// The multi-repo run, once for both front ends: repos checked wide, copied narrow, in the order
+// given when fail-fast (a failure stops the run unless keep-going), cancel, every repo accounted
+// for (`not attempted` and `cancelled` included). What a front end adds (seed.json files, the
+// daemon's store, events, destination locks, resume) comes in through RunHooks.
 #include <functional>
+#include <memory>
+#include <optional>
 #include <vector>
 
+#include "engine/copy/CopyTurns.hpp"
 #include "engine/copy/SeedRunner.hpp"
 
 namespace autonomy::copy {
@@ -18,19 +23,68 @@ struct RunOptions {
   std::shared_ptr<const verify::TrustPolicy> trust;  // null only with an explicit --skip-verify
   bool copyPolicy = false;
   bool keepGoing = false;
-  std::size_t repoConcurrency = 4;   // repos copying at once
-  std::size_t checkConcurrency = 0;  // repos being checked at once; 0 = max(16, repoConcurrency) with
-                                     // keepGoing, else repoConcurrency (fail-fast in order)
-  // Repos already finished in an earlier attempt of the same job (the daemon's resume): skipped.
-  std::function<bool(const RepoPlan&)> alreadyDone;
-  // Called as each repo finishes (and for each repo never started), in completion order.
-  std::function<void(const catalog::SeedRecord&)> onRecord;
+  std::size_t repoConcurrency = 4;   // repos copying at once (unless the run is given shared slots)
+  std::size_t checkConcurrency = 0;  // repos being checked at once; 0 = max(16, repoConcurrency)
 };
 
-// Records in the order of opts.repos.
-registry::Task<std::vector<catalog::SeedRecord>> runRepos(CopyContext* ctx, RunOptions opts);
+// The seed of one repo; the daemon's scheduler tests substitute their own.
+using SeedFunction = std::function<registry::Task<catalog::SeedRecord>(CopyContext*, SeedRequest, CopyAdmission&)>;
 
-// A record for a repo that was never started.
-catalog::SeedRecord unstartedRecord(const CopyContext& ctx, const RepoPlan& plan, const char* status);
+// Held by the run while one repo is checked and copied (the daemon: the destination repo's lock).
+class RepoHold {
+ public:
+  virtual ~RepoHold() = default;
+};
+
+class RunHooks {
+ public:
+  virtual ~RunHooks() = default;
+  // Finished in an earlier attempt of the same job (the daemon's resume): neither run nor recorded.
+  virtual bool alreadyDone(std::size_t /*index*/) const { return false; }
+  // Before repo `index` is started; null when `cancel` fired while waiting.
+  virtual registry::Task<std::unique_ptr<RepoHold>> hold(std::size_t index, CancelTokenPtr cancel);
+  virtual void started(std::size_t /*index*/) {}
+  // Exactly once for every repo not already done, in completion order; those never started
+  // come last (`cancelled` after a cancel, else `not attempted`).
+  virtual void recorded(std::size_t /*index*/, const catalog::SeedRecord& /*record*/) {}
+};
+
+class SyncRun final : public CopyAdmission {
+ public:
+  // `copySlots`: a gate shared with other runs (the daemon's concurrency.repos); null gives the
+  // run its own of opts.repoConcurrency places. `seed` empty: the engine's runSeed.
+  SyncRun(CopyContext& ctx, RunOptions opts, RunHooks& hooks, std::shared_ptr<registry::AsyncGate> copySlots = nullptr,
+          SeedFunction seed = {});
+  SyncRun(const SyncRun&) = delete;
+  SyncRun& operator=(const SyncRun&) = delete;
+
+  // Once. Records in the order of opts.repos, repos already done left out.
+  registry::Task<std::vector<catalog::SeedRecord>> run();
+  // A repo failed and keep-going is off.
+  bool stopped() const { return stopped_; }
+
+  registry::Task<Ticket> admit(std::size_t order, CancelTokenPtr cancel) override;
+
+ private:
+  registry::Task<void> worker();
+  registry::Task<void> runOne(std::size_t index);
+  void record(std::size_t index, catalog::SeedRecord r);
+  bool cancelled() const { return ctx_.cancel && ctx_.cancel->cancelled(); }
+
+  CopyContext& ctx_;
+  const RunOptions opts_;
+  RunHooks& hooks_;
+  std::shared_ptr<registry::AsyncGate> copySlots_;
+  SeedFunction seed_;
+  std::optional<CopyTurns> turns_;  // fail-fast runs only: copies start in the order given
+  std::vector<std::optional<catalog::SeedRecord>> records_;
+  std::size_t next_ = 0;
+  bool stopped_ = false;
+};
+
+// The record of a repo that was never started. With a key it says what would have checked it:
+// such a repo is not "verification skipped".
+catalog::SeedRecord unstartedRecord(const std::string& sourceHost, const std::string& destHost, const RepoPlan& plan,
+                                    const char* status, const verify::TrustPolicy* trust);
 
 }  // namespace autonomy::copy

@@ -189,6 +189,52 @@ TEST_F(CliVia, ExitStatusAndErrorsMatchALocalRun) {
   EXPECT_NE(noDaemon.stderrText.find("AUTONOMY_SYNCD_URL"), std::string::npos) << noDaemon.describe();
 }
 
+// One engine run behind both front ends: the same sync, locally to one registry and through the
+// daemon to another, writes the same seed.json files, field by field (timings and the
+// destination's host aside), including a repo that fails verification and the one after it
+// that a fail-fast run does not attempt.
+TEST_F(CliVia, ALocalRunAndTheSameRunThroughTheDaemonWriteTheSameSeedRecords) {
+  pushSignedImage("alpha", "v1", 21);
+  pushBundleSignedImage("bundled", "v1", 22);
+  pushUnsignedImage("unsigned", "v1", 23);
+  pushSignedImage("zeta", "v1", 24);
+  RegistryProcess localDest;  // the local run's destination; B is the daemon's
+  DaemonSettings settings;
+  settings.registries = "  \"" + localDest.host() + "\": {insecure: true}\n";
+  writeConfig(settings);
+  startDaemon();
+
+  const std::string repos = "alpha:v1,bundled:v1,unsigned:v1,zeta:v1";
+  const std::string key = (work() / "keys" / "fleet.pub").string();
+  auto local =
+      autonomy({"registry", "sync", "--from-registry", a().host(), "--to-registry", localDest.host(), "--repos", repos,
+                "--pub-key", key, "--allow-insecure-registry", "--out", (work() / "local").string()});
+  EXPECT_EQ(local.exitCode, 1) << local.describe();
+  auto viaArgs = syncVia(repos, work() / "via");
+  viaArgs.insert(viaArgs.end(), {"--pub-key", key});
+  auto via = autonomy(viaArgs);
+  EXPECT_EQ(via.exitCode, 1) << via.describe() << daemonLog();
+
+  const std::map<std::string, std::string> expected{
+      {"alpha", "copied"}, {"bundled", "copied"}, {"unsigned", "failed"}, {"zeta", "not-attempted"}};
+  for (const auto& [repo, status] : expected) {
+    auto l = readJson(work() / "local" / repo / "seed.json");
+    auto v = readJson(work() / "via" / repo / "seed.json");
+    ASSERT_TRUE(l.is_object() && v.is_object()) << repo;
+    EXPECT_EQ(l["status"], status) << l.dump(2);
+    // Checked with the key even where it was not reached: never "skipped".
+    EXPECT_TRUE(v["verification"].is_object()) << v.dump(2);
+    for (auto* j : {&l, &v})
+      for (const char* timing : {"started_at", "finished_at", "seconds"}) j->erase(timing);
+    std::string localText = l.dump(2);
+    for (std::size_t at; (at = localText.find(localDest.host())) != std::string::npos;)
+      localText.replace(at, localDest.host().size(), b().host());
+    EXPECT_EQ(localText, v.dump(2)) << repo;
+  }
+  EXPECT_FALSE(b().hasTag("zeta", "v1"));
+  EXPECT_FALSE(localDest.hasTag("zeta", "v1"));
+}
+
 TEST_F(CliVia, SchedulesListAndRunNow) {
   pushSignedImage("robot-behavior", "v1", 21);
   DaemonSettings settings;

@@ -12,8 +12,22 @@ FakeEngine* gEngine = nullptr;
 
 void useFakeEngine(FakeEngine* engine) { gEngine = engine; }
 
-registry::Task<catalog::SeedRecord> fakeSeed(copy::CopyContext* ctx, copy::SeedRequest request) {
+registry::Task<catalog::SeedRecord> fakeSeed(copy::CopyContext* ctx, copy::SeedRequest request,
+                                             copy::CopyAdmission& admission) {
   FakeEngine& e = *gEngine;
+  catalog::SeedRecord r;
+  r.repo = request.dest.repo;
+  r.tag = request.dest.tag;
+  r.source = ctx->source->host() + "/" + request.source.str();
+  r.destination = ctx->dest->host() + "/" + request.dest.str();
+  // As the engine's seed: the copy waits for the run's admission (slots, order, stop).
+  auto ticket = co_await admission.admit(request.order, ctx->cancel);
+  if (ticket.verdict != copy::CopyAdmission::Verdict::kAdmitted) {
+    const bool stopped = ticket.verdict == copy::CopyAdmission::Verdict::kStopped;
+    r.status = stopped ? catalog::kStatusNotAttempted : catalog::kStatusCancelled;
+    if (!stopped) r.error = makeError(ErrorCode::kCancelled, "cancelled");
+    co_return r;
+  }
   const std::string key = ctx->dest->host() + "/" + request.dest.repo;
   ++e.calls[request.dest.repo];
   ++e.inFlight;
@@ -27,11 +41,6 @@ registry::Task<catalog::SeedRecord> fakeSeed(copy::CopyContext* ctx, copy::SeedR
   ctx->cancel->unsubscribe(subscription);
   --e.writers[key];
   --e.inFlight;
-  catalog::SeedRecord r;
-  r.repo = request.dest.repo;
-  r.tag = request.dest.tag;
-  r.source = ctx->source->host() + "/" + request.source.str();
-  r.destination = ctx->dest->host() + "/" + request.dest.str();
   r.digest = "sha256:" + std::string(64, '1');
   r.bytesSent = 100;
   r.startedAt = catalog::nowRfc3339();

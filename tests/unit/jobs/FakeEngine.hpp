@@ -24,7 +24,8 @@ struct FakeEngine {
 
 // The engine the next scheduler uses (tests run one at a time).
 void useFakeEngine(FakeEngine* engine);
-registry::Task<catalog::SeedRecord> fakeSeed(copy::CopyContext* ctx, copy::SeedRequest request);
+registry::Task<catalog::SeedRecord> fakeSeed(copy::CopyContext* ctx, copy::SeedRequest request,
+                                             copy::CopyAdmission& admission);
 
 // Runs the io_context until pred() holds or the timeout passes; returns pred().
 template <typename Pred>
