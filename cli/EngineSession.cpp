@@ -42,7 +42,7 @@ Result<std::unique_ptr<EngineSession>> EngineSession::create(const std::string& 
   if (!to) return to.error();
   copy::TransferLimits limits;
   limits.blobsPerRepo = flags.blobConcurrency;
-  s->copy_ = std::make_unique<copy::CopySession>(s->pool_, std::move(*from), std::move(*to), limits, s->cancel_);
+  s->copy_ = copy::CopySession::forRegistries(s->pool_, std::move(*from), std::move(*to), limits, s->cancel_);
   return s;
 }
 

@@ -10,6 +10,7 @@
 #include "cli/ExitCodes.hpp"
 #include "cli/SyncCommand.hpp"
 #include "engine/copy/Attachments.hpp"
+#include "engine/endpoint/MemoryFeed.hpp"
 #include "engine/oci/Manifest.hpp"
 #include "engine/oci/MediaTypes.hpp"
 #include "engine/oci/Reference.hpp"
@@ -25,7 +26,7 @@ std::string artifactTypeFor(const std::string& kind) {
 }
 std::string tagFor(const std::string& kind) { return kind == "lock" ? copy::kLockTag : copy::kPolicyTag; }
 
-Task<Status> putSidecar(registry::RegistryClient* client, std::string repo, std::string kind, std::string document) {
+Task<Status> putSidecar(endpoint::Endpoint* client, std::string repo, std::string kind, std::string document) {
   const std::string config = "{}";
   const auto configDigest = oci::Digest::ofBytes(config);
   const auto layerDigest = oci::Digest::ofBytes(document);
@@ -33,7 +34,8 @@ Task<Status> putSidecar(registry::RegistryClient* client, std::string repo, std:
     auto exists = co_await client->blobExists(repo, digest, nullptr);
     if (!exists) co_return exists.error();
     if (*exists) continue;
-    if (auto st = co_await client->uploadBlob(repo, digest, bytes, nullptr); !st) co_return st;
+    endpoint::MemoryFeed feed(bytes, "the " + kind + " document");
+    if (auto st = co_await client->writeBlob(repo, feed, endpoint::WriteOptions{}); !st) co_return st;
   }
   nlohmann::ordered_json m;
   m["schemaVersion"] = 2;
@@ -45,12 +47,12 @@ Task<Status> putSidecar(registry::RegistryClient* client, std::string repo, std:
   co_return co_await client->putManifest(repo, tagFor(kind), m.dump(), std::string(oci::media::kOciManifest), nullptr);
 }
 
-Task<Result<std::string>> getSidecar(registry::RegistryClient* client, std::string repo, std::string kind) {
+Task<Result<std::string>> getSidecar(endpoint::Endpoint* client, std::string repo, std::string kind) {
   auto m = co_await client->getManifest(repo, tagFor(kind), nullptr);
   if (!m) {
     if (m.error().code == ErrorCode::kNotFound)
       co_return makeError(ErrorCode::kNotFound,
-                          "no " + kind + " sidecar (tag " + tagFor(kind) + ") in " + client->host() + "/" + repo);
+                          "no " + kind + " sidecar (tag " + tagFor(kind) + ") in " + client->name() + "/" + repo);
     co_return m.error();
   }
   auto parsed = oci::parseManifest(m->bytes, m->info.mediaType);

@@ -55,10 +55,9 @@ Status JobRun::prepare() {
   if (!to) return to.error();
   copy::TransferLimits limits;
   limits.blobsPerRepo = env_.blobsPerRepo;
-  copy_ = std::make_unique<copy::CopySession>(*env_.pool, std::move(*from), std::move(*to), limits, cancel_);
+  copy_ = copy::CopySession::forRegistries(*env_.pool, std::move(*from), std::move(*to), limits, cancel_, env_.store);
   auto& ctx = copy_->context();
   ctx.progress = this;
-  ctx.uploads = env_.store;
   ctx.verdicts = env_.verdicts;
   std::error_code ec;
   std::filesystem::create_directories(dir(), ec);

@@ -1,14 +1,13 @@
 #pragma once
-// What every step of a run shares: both registries, the blob ledger, limits, progress, cancel.
+// What every step of a run shares: both endpoints, the blob ledger, limits, progress, cancel.
 #include <cstdint>
 #include <string>
 
 #include "engine/catalog/SeedRecord.hpp"
 #include "engine/copy/BlobLedger.hpp"
-#include "engine/copy/UploadJournal.hpp"
 #include "engine/core/CancelToken.hpp"
+#include "engine/endpoint/Endpoint.hpp"
 #include "engine/registry/AsyncGate.hpp"
-#include "engine/registry/RegistryClient.hpp"
 
 namespace autonomy::copy {
 
@@ -45,13 +44,12 @@ struct TransferLimits {
 class VerificationCache;
 
 struct CopyContext {
-  registry::RegistryClient* source = nullptr;
-  registry::RegistryClient* dest = nullptr;
+  endpoint::Endpoint* source = nullptr;
+  endpoint::Endpoint* dest = nullptr;
   BlobLedger* ledger = nullptr;
   registry::AsyncGate* transferGate = nullptr;  // bounds blob streams across the run
   TransferLimits limits;
   ProgressSink* progress = nullptr;
-  UploadJournal* uploads = nullptr;       // the daemon's: upload sessions outlive a crash
   VerificationCache* verdicts = nullptr;  // the daemon's: unchanged signatures are not re-fetched
   CancelTokenPtr cancel;
 };

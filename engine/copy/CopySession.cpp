@@ -1,23 +1,34 @@
 #include "engine/copy/CopySession.hpp"
 
+#include "engine/endpoint/RegistryEndpoint.hpp"
+
 namespace autonomy::copy {
 
-CopySession::CopySession(registry::ConnectionPool& pool, registry::RegistrySettings from, registry::RegistrySettings to,
-                         TransferLimits limits, CancelTokenPtr cancel) {
-  // A transfer holds a source and a destination connection at once; when both are the same
-  // host, half the connections each keeps transfers from starving one another.
-  const std::size_t connections = std::min(from.maxConnections, to.maxConnections);
-  const std::size_t transfers = std::max<std::size_t>(1, from.host == to.host ? connections / 2 : connections);
-  source_ = std::make_unique<registry::RegistryClient>(pool, std::move(from));
-  dest_ = std::make_unique<registry::RegistryClient>(pool, std::move(to));
-  ledger_ = std::make_unique<BlobLedger>(pool.executor());
-  transferGate_ = std::make_unique<registry::AsyncGate>(pool.executor(), transfers);
+CopySession::CopySession(std::unique_ptr<endpoint::Endpoint> source, std::unique_ptr<endpoint::Endpoint> dest,
+                         TransferLimits limits, CancelTokenPtr cancel)
+    : source_(std::move(source)), dest_(std::move(dest)) {
+  // A transfer holds a source and a destination stream at once; when both are the same place,
+  // half its streams each keeps transfers from starving one another.
+  const std::size_t streams = std::min(source_->parallelism(), dest_->parallelism());
+  const bool same = source_->name() == dest_->name();
+  const std::size_t transfers = std::max<std::size_t>(1, same ? streams / 2 : streams);
+  ledger_ = std::make_unique<BlobLedger>(source_->executor());
+  transferGate_ = std::make_unique<registry::AsyncGate>(source_->executor(), transfers);
   ctx_.source = source_.get();
   ctx_.dest = dest_.get();
   ctx_.ledger = ledger_.get();
   ctx_.transferGate = transferGate_.get();
   ctx_.limits = limits;
   ctx_.cancel = std::move(cancel);
+}
+
+std::unique_ptr<CopySession> CopySession::forRegistries(registry::ConnectionPool& pool, registry::RegistrySettings from,
+                                                        registry::RegistrySettings to, TransferLimits limits,
+                                                        CancelTokenPtr cancel, endpoint::UploadJournal* journal) {
+  auto source = std::make_unique<endpoint::RegistryEndpoint>(pool, std::move(from));
+  auto dest = std::make_unique<endpoint::RegistryEndpoint>(pool, std::move(to));
+  dest->setJournal(journal);
+  return std::make_unique<CopySession>(std::move(source), std::move(dest), limits, std::move(cancel));
 }
 
 }  // namespace autonomy::copy

@@ -1,24 +1,30 @@
 #pragma once
-// The engine as one run needs it, set up once for both front ends: a client per registry on a
-// shared connection pool, the blob ledger, the gate on blob streams, the cancel token.
+// The engine as one run needs it, set up once for both front ends: the two endpoints, the blob
+// ledger, the gate on blob streams, the cancel token.
 #include <memory>
 
 #include "engine/copy/CopyContext.hpp"
+#include "engine/endpoint/UploadJournal.hpp"
 
 namespace autonomy::copy {
 
 class CopySession {
  public:
-  CopySession(registry::ConnectionPool& pool, registry::RegistrySettings from, registry::RegistrySettings to,
+  CopySession(std::unique_ptr<endpoint::Endpoint> source, std::unique_ptr<endpoint::Endpoint> dest,
               TransferLimits limits, CancelTokenPtr cancel);
+  // Registry to registry on a shared connection pool; `journal` (may be null) keeps upload
+  // sessions across restarts.
+  static std::unique_ptr<CopySession> forRegistries(registry::ConnectionPool& pool, registry::RegistrySettings from,
+                                                    registry::RegistrySettings to, TransferLimits limits,
+                                                    CancelTokenPtr cancel, endpoint::UploadJournal* journal = nullptr);
   CopySession(const CopySession&) = delete;
   CopySession& operator=(const CopySession&) = delete;
 
   CopyContext& context() { return ctx_; }
 
  private:
-  std::unique_ptr<registry::RegistryClient> source_;
-  std::unique_ptr<registry::RegistryClient> dest_;
+  std::unique_ptr<endpoint::Endpoint> source_;
+  std::unique_ptr<endpoint::Endpoint> dest_;
   std::unique_ptr<BlobLedger> ledger_;
   std::unique_ptr<registry::AsyncGate> transferGate_;
   CopyContext ctx_;

@@ -166,8 +166,8 @@ Task<catalog::SeedRecord> runSeed(CopyContext* ctx, SeedRequest req, CopyAdmissi
   catalog::SeedRecord r;
   r.repo = req.dest.repo;
   r.tag = req.dest.tag;
-  r.source = ctx->source->host() + "/" + req.source.str();
-  r.destination = ctx->dest->host() + "/" + req.dest.str();
+  r.source = ctx->source->name() + "/" + req.source.str();
+  r.destination = ctx->dest->name() + "/" + req.dest.str();
   r.startedAt = catalog::nowRfc3339();
   const auto t0 = std::chrono::steady_clock::now();
   if (ctx->progress) ctx->progress->repoStarted(r.repo);

@@ -284,7 +284,7 @@ Task<Result<catalog::Verification>> verifySourceSignatures(CopyContext* ctx, std
   if (bundle) co_return *bundle;
   if (hardError) co_return *hardError;
   co_return makeError(ErrorCode::kVerification,
-                      "no valid signature for " + digest.str() + " at " + ctx->source->host() + "/" + repo + ": " +
+                      "no valid signature for " + digest.str() + " at " + ctx->source->name() + "/" + repo + ": " +
                           search.joined() + " (sign it with `cosign sign --key`; pass --skip-verify only for dev)");
 }
 

@@ -126,7 +126,7 @@ Task<std::vector<catalog::SeedRecord>> SyncRun::run() {
   for (std::size_t i = 0; i < records_.size(); ++i) {
     if (!records_[i]) {
       if (hooks_.alreadyDone(i)) continue;
-      record(i, unstartedRecord(ctx_.source->host(), ctx_.dest->host(), opts_.repos[i], leftover, opts_.trust.get()));
+      record(i, unstartedRecord(ctx_.source->name(), ctx_.dest->name(), opts_.repos[i], leftover, opts_.trust.get()));
     }
     out.push_back(*records_[i]);
   }

@@ -18,7 +18,7 @@ Task<Result<ManifestNode>> fetchNode(CopyContext* ctx, std::string repo, std::st
   auto parsed = oci::parseManifest(m->bytes, m->info.mediaType);
   if (!parsed)
     co_return parsed.error().context("manifest " + repo + "@" + m->info.digest.shortStr() + " from " +
-                                     ctx->source->host());
+                                     ctx->source->name());
   ManifestNode node;
   node.info = m->info;
   node.info.mediaType = parsed->mediaType;

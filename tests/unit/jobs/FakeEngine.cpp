@@ -18,8 +18,8 @@ registry::Task<catalog::SeedRecord> fakeSeed(copy::CopyContext* ctx, copy::SeedR
   catalog::SeedRecord r;
   r.repo = request.dest.repo;
   r.tag = request.dest.tag;
-  r.source = ctx->source->host() + "/" + request.source.str();
-  r.destination = ctx->dest->host() + "/" + request.dest.str();
+  r.source = ctx->source->name() + "/" + request.source.str();
+  r.destination = ctx->dest->name() + "/" + request.dest.str();
   // As the engine's seed: the copy waits for the run's admission (slots, order, stop).
   auto ticket = co_await admission.admit(request.order, ctx->cancel);
   if (ticket.verdict != copy::CopyAdmission::Verdict::kAdmitted) {
@@ -28,7 +28,7 @@ registry::Task<catalog::SeedRecord> fakeSeed(copy::CopyContext* ctx, copy::SeedR
     if (!stopped) r.error = makeError(ErrorCode::kCancelled, "cancelled");
     co_return r;
   }
-  const std::string key = ctx->dest->host() + "/" + request.dest.repo;
+  const std::string key = ctx->dest->name() + "/" + request.dest.repo;
   ++e.calls[request.dest.repo];
   ++e.inFlight;
   e.maxInFlight = std::max(e.maxInFlight, e.inFlight);
