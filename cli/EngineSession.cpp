@@ -5,6 +5,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 
+#include "engine/endpoint/LayoutEndpoint.hpp"
+#include "engine/endpoint/RegistryEndpoint.hpp"
+
 namespace autonomy::cli {
 
 struct EngineSession::Signals {
@@ -15,34 +18,42 @@ struct EngineSession::Signals {
 
 EngineSession::EngineSession() : pool_(io_.get_executor()) {}
 
-Result<std::unique_ptr<EngineSession>> EngineSession::create(const std::string& fromHost, const std::string& toHost,
+Result<std::unique_ptr<EngineSession>> EngineSession::create(const EndpointArg& from, const EndpointArg& to,
                                                              const RegistryFlags& flags) {
-  if (fromHost == toHost && flags.maxConnections < 2)
+  if (!from.isLayout() && !to.isLayout() && from.registry == to.registry && flags.maxConnections < 2)
     return makeError(ErrorCode::kUsage,
                      "--max-connections must be at least 2 when source and destination are the same "
                      "registry (a copy reads and writes at once)");
+  if (from.isLayout() && to.isLayout())
+    return makeError(ErrorCode::kUsage, "both ends are layouts: one end of a sync must be a registry");
   std::unique_ptr<EngineSession> s(new EngineSession());
   s->pool_.setDefaultLimit(flags.maxConnections);
   registry::HelperAnswers helperAnswers;  // a credential helper is asked once per host and run
-  auto settingsFor = [&](const std::string& host) -> Result<registry::RegistrySettings> {
+  auto endpointFor = [&](const EndpointArg& arg, bool source) -> Result<std::unique_ptr<endpoint::Endpoint>> {
+    if (arg.isLayout()) {
+      auto layout = source ? endpoint::LayoutEndpoint::open(s->io_.get_executor(), arg.layout)
+                           : endpoint::LayoutEndpoint::create(s->io_.get_executor(), arg.layout);
+      if (!layout) return layout.error().context(source ? "--from-layout" : "--to-layout");
+      return std::unique_ptr<endpoint::Endpoint>(std::move(*layout));
+    }
     registry::RegistrySettings rs;
-    rs.host = host;
+    rs.host = arg.registry;
     rs.insecure = flags.allowInsecure;
     rs.certsRoots = flags.certsDirs;
     rs.maxConnections = flags.maxConnections;
     rs.stallTimeout = std::chrono::seconds(flags.stallTimeoutSeconds);
-    auto creds = registry::findCredentials(flags.authFile, host, &helperAnswers);
+    auto creds = registry::findCredentials(flags.authFile, arg.registry, &helperAnswers);
     if (!creds) return creds.error();
     rs.credentials = *creds;
-    return rs;
+    return std::unique_ptr<endpoint::Endpoint>(std::make_unique<endpoint::RegistryEndpoint>(s->pool_, std::move(rs)));
   };
-  auto from = settingsFor(fromHost);
-  if (!from) return from.error();
-  auto to = settingsFor(toHost);
-  if (!to) return to.error();
+  auto source = endpointFor(from, true);
+  if (!source) return source.error();
+  auto dest = endpointFor(to, false);
+  if (!dest) return dest.error();
   copy::TransferLimits limits;
   limits.blobsPerRepo = flags.blobConcurrency;
-  s->copy_ = copy::CopySession::forRegistries(s->pool_, std::move(*from), std::move(*to), limits, s->cancel_);
+  s->copy_ = std::make_unique<copy::CopySession>(std::move(*source), std::move(*dest), limits, s->cancel_);
   return s;
 }
 

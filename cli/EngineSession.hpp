@@ -20,11 +20,25 @@ struct RegistryFlags {
   int stallTimeoutSeconds = 60;
 };
 
+// One end of a run: a registry host, or an OCI image layout directory.
+struct EndpointArg {
+  std::string registry;
+  std::filesystem::path layout;  // set: the layout, not a registry
+  bool isLayout() const { return !layout.empty(); }
+  // For messages and the catalog: the host, or `oci:DIR`.
+  std::string describe() const { return isLayout() ? "oci:" + layout.string() : registry; }
+};
+
 class EngineSession {
  public:
-  // Loads credentials for both hosts; a broken auth file is a configuration error.
-  static Result<std::unique_ptr<EngineSession>> create(const std::string& fromHost, const std::string& toHost,
+  // Loads credentials for registry hosts (a broken auth file is a configuration error); opens a
+  // source layout (it must be one), creates or extends a destination layout.
+  static Result<std::unique_ptr<EngineSession>> create(const EndpointArg& from, const EndpointArg& to,
                                                        const RegistryFlags& flags);
+  static Result<std::unique_ptr<EngineSession>> create(const std::string& fromHost, const std::string& toHost,
+                                                       const RegistryFlags& flags) {
+    return create(EndpointArg{fromHost, {}}, EndpointArg{toHost, {}}, flags);
+  }
 
   boost::asio::io_context& io() { return io_; }
   copy::CopyContext& context() { return copy_->context(); }

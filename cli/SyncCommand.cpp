@@ -102,9 +102,29 @@ void addVerifyFlags(CLI::App& cmd, VerifyFlags& v) {
   cmd.add_flag("--copy-policy", v.copyPolicy, "also replicate each repo's lock/policy sidecars");
 }
 
+Result<std::pair<EndpointArg, EndpointArg>> endpointsOf(const SyncArgs& args) {
+  auto pick = [](const std::string& registry, const std::string& layout, const char* side) -> Result<EndpointArg> {
+    const std::string flags = std::string("--") + side + "-registry or --" + side + "-layout";
+    if (registry.empty() == layout.empty()) return makeError(ErrorCode::kUsage, "give exactly one of " + flags);
+    if (!registry.empty()) {
+      if (auto st = oci::validateRegistryHost(registry); !st)
+        return st.error().context("--" + std::string(side) + "-registry");
+      return EndpointArg{registry, {}};
+    }
+    return EndpointArg{{}, std::filesystem::path(layout)};
+  };
+  auto from = pick(args.fromRegistry, args.fromLayout, "from");
+  if (!from) return from.error();
+  auto to = pick(args.toRegistry, args.toLayout, "to");
+  if (!to) return to.error();
+  if (from->isLayout() && to->isLayout())
+    return makeError(ErrorCode::kUsage, "--from-layout and --to-layout: one end of a sync must be a registry");
+  return std::pair{*from, *to};
+}
+
 Result<std::vector<copy::RepoPlan>> planRepos(const SyncArgs& args) {
-  for (const auto& host : {args.fromRegistry, args.toRegistry})
-    if (auto st = oci::validateRegistryHost(host); !st) return st.error();
+  auto ends = endpointsOf(args);
+  if (!ends) return ends.error();
   // Split by hand (not by the flag parser) so that an empty entry is refused, not dropped.
   std::vector<std::string> entries;
   for (const auto& value : args.repos) {
@@ -141,7 +161,12 @@ Result<std::vector<copy::RepoPlan>> planRepos(const SyncArgs& args) {
 int runSync(const SyncArgs& args) {
   auto planned = planRepos(args);
   if (!planned) return usageError(planned.error().message), kExitUsage;
-  if (!daemonUrlFrom(args.daemon).empty()) return runSyncVia(args, *planned);
+  if (!daemonUrlFrom(args.daemon).empty()) {
+    if (!args.fromLayout.empty() || !args.toLayout.empty())
+      return usageError("--from-layout/--to-layout name a directory on this machine; they do not go with --via"),
+             kExitUsage;
+    return runSyncVia(args, *planned);
+  }
   if (!args.keyName.empty())
     return usageError("--key names a key in the daemon's config; it needs --via (locally, pass --pub-key FILE)"),
            kExitUsage;
@@ -150,7 +175,8 @@ int runSync(const SyncArgs& args) {
   auto plans = std::move(*planned);
   auto key = loadVerification(args.verify);
   if (!key) return usageError(key.error().message), kExitUsage;
-  auto session = EngineSession::create(args.fromRegistry, args.toRegistry, args.registry);
+  const auto ends = *endpointsOf(args);  // checked by planRepos
+  auto session = EngineSession::create(ends.first, ends.second, args.registry);
   if (!session) return usageError(session.error().message), kExitUsage;
 
   const std::filesystem::path out = args.out;
@@ -175,8 +201,8 @@ int runSync(const SyncArgs& args) {
   }
   // The roll-up is `seed-catalog` over exactly this run's seed.json files.
   catalog::Catalog cat;
-  cat.from = args.fromRegistry;
-  cat.to = args.toRegistry;
+  cat.from = ends.first.describe();
+  cat.to = ends.second.describe();
   cat.startedAt = startedAt;
   for (const auto& path : files.written) {
     auto r = catalog::readSeedRecord(path);
@@ -189,8 +215,8 @@ int runSync(const SyncArgs& args) {
     return kExitFailed;
   }
   if (!args.quiet)
-    std::fprintf(stderr, "sync %s -> %s: %s (%zu repos); catalog: %s\n", args.fromRegistry.c_str(),
-                 args.toRegistry.c_str(), cat.result().c_str(), cat.repos.size(), (out / "catalog.json").c_str());
+    std::fprintf(stderr, "sync %s -> %s: %s (%zu repos); catalog: %s\n", cat.from.c_str(), cat.to.c_str(),
+                 cat.result().c_str(), cat.repos.size(), (out / "catalog.json").c_str());
   return exitFor(records, (*session)->interrupted());
 }
 

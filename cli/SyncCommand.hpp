@@ -21,6 +21,8 @@ struct VerifyFlags {
 struct SyncArgs {
   std::string fromRegistry;
   std::string toRegistry;
+  std::string fromLayout;  // --from-layout DIR instead of --from-registry
+  std::string toLayout;    // --to-layout DIR instead of --to-registry
   std::vector<std::string> repos;
   std::string out = ".";
   bool keepGoing = false;
@@ -55,6 +57,9 @@ void addRegistryFlags(CLI::App& cmd, RegistryFlags& flags);
 void addVerifyFlags(CLI::App& cmd, VerifyFlags& flags);
 
 int runSync(const SyncArgs& args);
+// The two ends the flags name: exactly one of --from-registry/--from-layout and one of
+// --to-registry/--to-layout.
+Result<std::pair<EndpointArg, EndpointArg>> endpointsOf(const SyncArgs& args);
 // --repos checked and turned into per-repo plans (usage errors name the entry).
 Result<std::vector<copy::RepoPlan>> planRepos(const SyncArgs& args);
 void usageError(const std::string& message);

@@ -67,12 +67,15 @@ int main(int argc, char** argv) {
   SyncArgs sync;
   auto* syncCmd = registry->add_subcommand("sync", kSyncDescription);
   syncCmd->footer(kSyncFooter);
-  syncCmd->add_option("--from-registry", sync.fromRegistry, "source registry host (e.g. edge-a.local:5000); required")
-      ->required();
-  syncCmd
-      ->add_option("--to-registry", sync.toRegistry,
-                   "destination peer registry host (e.g. edge-b.local:5000); required")
-      ->required();
+  syncCmd->add_option("--from-registry", sync.fromRegistry,
+                      "source registry host (e.g. edge-a.local:5000); this or --from-layout is required");
+  syncCmd->add_option("--to-registry", sync.toRegistry,
+                      "destination peer registry host (e.g. edge-b.local:5000); this or --to-layout is required");
+  syncCmd->add_option("--from-layout", sync.fromLayout,
+                      "import: read the repos from this OCI image layout directory (verified again, fail-closed)");
+  syncCmd->add_option("--to-layout", sync.toLayout,
+                      "export: write the repos, their signatures and attachments into this OCI image layout "
+                      "directory (created, or added to); carry it to the far side and import with --from-layout");
   syncCmd->add_option("--repos", sync.repos, "repo[:tag] paths to replicate (comma-separated or repeated); required")
       ->required();
   syncCmd->add_option("--out", sync.out, "directory for the catalog roll-up + per-repo subdirs")->default_val(".");
@@ -130,7 +133,8 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   configureLogging(verbose, quiet);
-  for (auto* host : {&sync.fromRegistry, &sync.toRegistry}) *host = autonomy::oci::canonicalRegistryHost(*host);
+  for (auto* host : {&sync.fromRegistry, &sync.toRegistry})
+    if (!host->empty()) *host = autonomy::oci::canonicalRegistryHost(*host);
   sync.quiet = seed.quiet = jobs.quiet = quiet;
   sync.progressInterval = seed.progressInterval = progressInterval;
   // Engine settings that belong to the daemon's config when the run is handed over (--via).

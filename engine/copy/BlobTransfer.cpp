@@ -1,28 +1,12 @@
 #include "engine/copy/BlobTransfer.hpp"
 
+#include "engine/endpoint/FailureBudget.hpp"
+
 namespace autonomy::copy {
 
 using registry::Task;
 
 namespace {
-
-// How many failed attempts a source read may take. A failure after real progress starts the
-// count again; failures that win nothing end the blob after `limit` tries.
-class ReadBudget {
- public:
-  explicit ReadBudget(int limit) : limit_(limit) {}
-  bool spend(std::uint64_t mark) {
-    if (mark >= best_ + kProgress) failures_ = 0;
-    best_ = std::max(best_, mark);
-    return ++failures_ <= limit_;
-  }
-
- private:
-  static constexpr std::uint64_t kProgress = 1u << 20;  // less than this since the last failure is no progress
-  int limit_;
-  int failures_ = 0;
-  std::uint64_t best_ = 0;
-};
 
 // The source side of one blob: a read that, when it breaks, reopens from the byte it had
 // reached, so bytes already read are never fetched again.
@@ -94,7 +78,7 @@ class SourceStream final : public endpoint::BlobFeed {
   std::string repo_;
   oci::Descriptor desc_;
   std::string what_;
-  ReadBudget budget_;
+  endpoint::FailureBudget budget_;
   std::unique_ptr<endpoint::BlobStream> reader_;
   std::uint64_t offset_ = 0;
 };

@@ -89,8 +89,6 @@ class Endpoint {
   virtual Task<Status> writeBlob(std::string repo, BlobFeed& feed, WriteOptions options) = 0;
   // A declined mount that will not be followed by a write (the blob turned up after all).
   virtual Task<void> dropDeclinedMount(std::string /*repo*/, oci::Digest /*digest*/) { co_return; }
-  // Once every repo is done: what must be written last (a layout's index, an archive's tar).
-  virtual Task<Status> finish(CancelTokenPtr /*cancel*/) { co_return Status{}; }
 };
 
 }  // namespace autonomy::endpoint

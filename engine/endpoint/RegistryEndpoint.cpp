@@ -6,6 +6,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "engine/core/Failpoint.hpp"
+#include "engine/endpoint/FailureBudget.hpp"
 
 namespace autonomy::endpoint {
 
@@ -21,25 +22,6 @@ class RegistryBlobStream final : public BlobStream {
 
  private:
   std::unique_ptr<registry::BlobReader> reader_;
-};
-
-// How many failed attempts an upload may take. A failure after real progress starts the count
-// again, so a long blob over a link that drops every N MiB still gets through; failures that
-// win nothing (the same bytes lost over and over) end the blob after `limit` tries.
-class FailureBudget {
- public:
-  explicit FailureBudget(int limit) : limit_(limit) {}
-  bool spend(std::uint64_t mark) {
-    if (mark >= best_ + kProgress) failures_ = 0;
-    best_ = std::max(best_, mark);
-    return ++failures_ <= limit_;
-  }
-
- private:
-  static constexpr std::uint64_t kProgress = 1u << 20;
-  int limit_;
-  int failures_ = 0;
-  std::uint64_t best_ = 0;
 };
 
 Task<Status> drain(registry::BlobWriter* writer, const char* data, std::size_t size) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "tests/integration/verify/VerifyFixture.hpp"
 
@@ -124,6 +125,135 @@ TEST_F(verify_Attachments, NoAttachmentTravelsWhenVerificationFails) {
   EXPECT_EQ(run.exitCode(), 1) << run.describe();
   expectUntouched(b(), repo);
   expectNoBlobs(b());
+}
+
+// Air-gapped transfer: A -> an OCI layout on removable media -> B. Verified on the way out and
+// again on the way in; what reaches B is byte-for-byte what A holds, attachments included.
+class verify_AirGap : public verify_Attachments {
+ protected:
+  std::filesystem::path media() const { return work() / "usb" / "fleet-layout"; }
+
+  CliRun exportTo(const std::filesystem::path& key) {
+    return runCli({"registry", "sync", "--from-registry", a().host(), "--to-layout", media().string(), "--repos",
+                   repo + ":v1", "--allow-insecure-registry", "--pub-key", key.string()});
+  }
+  CliRun importFrom(const RegistryProcess& to, const std::filesystem::path& key) {
+    return runCli({"registry", "sync", "--from-layout", media().string(), "--to-registry", to.host(), "--repos",
+                   repo + ":v1", "--allow-insecure-registry", "--pub-key", key.string()});
+  }
+  json index() const {
+    std::ifstream in(media() / "index.json");
+    return json::parse(in, nullptr, false);
+  }
+  void writeIndex(const json& j) const { std::ofstream(media() / "index.json") << j.dump(); }
+};
+
+TEST_F(verify_AirGap, ExportToALayoutAndImportAtTheFarSideKeepDigestsSignaturesAndAttachments) {
+  const auto key = writeKey(signer);
+  const auto out = exportTo(key);
+  ASSERT_EQ(out.exitCode(), 0) << out.describe();
+  EXPECT_EQ(seedJson(out, repo)["status"], "copied") << seedJson(out, repo).dump(2);
+  EXPECT_TRUE(seedJson(out, repo)["verification"].is_object());
+  EXPECT_EQ(catalogJson(out)["to"], "oci:" + media().string());
+  // An image layout other tools read: refs are repo:tag annotations, blobs by digest.
+  ASSERT_TRUE(std::filesystem::exists(media() / "oci-layout"));
+  std::map<std::string, std::string> refs;
+  const auto written = index();
+  for (const auto& m : written["manifests"]) refs[m["annotations"]["org.opencontainers.image.ref.name"]] = m["digest"];
+  EXPECT_EQ(refs[repo + ":v1"], image.digest.str());
+  EXPECT_EQ(refs[repo + ":" + sig.tag], sig.manifestDigest.str());
+  EXPECT_EQ(refs[repo + ":" + image.digest.attachmentTag(".att")], att.digest.str());
+  EXPECT_EQ(refs[repo + ":" + image.digest.attachmentTag()], referrersTag.digest.str());
+  EXPECT_TRUE(std::filesystem::exists(media() / "blobs" / "sha256" / image.digest.hex()));
+  for (const auto& entry : std::filesystem::directory_iterator(media() / "blobs" / "sha256"))
+    EXPECT_EQ(entry.path().filename().string().find(".partial"), std::string::npos) << entry.path();
+
+  const auto in = importFrom(b(), key);
+  ASSERT_EQ(in.exitCode(), 0) << in.describe();
+  EXPECT_EQ(seedJson(in, repo)["status"], "copied");
+  EXPECT_EQ(seedJson(in, repo)["source"], "oci:" + media().string() + "/" + repo + ":v1");
+  expectAttachmentsAt(b());
+  // Again: nothing to do.
+  const auto again = importFrom(b(), key);
+  ASSERT_EQ(again.exitCode(), 0) << again.describe();
+  EXPECT_EQ(seedJson(again, repo)["status"], "up-to-date");
+
+  // skopeo reads the layout: the image goes on to a third registry with its digest.
+  ASSERT_TRUE(pushWithSkopeo(media(), repo + ":v1", c().host() + "/" + repo + ":v1"));
+  EXPECT_EQ(tagDigest(c(), repo, "v1"), image.digest.str());
+}
+
+TEST_F(verify_AirGap, ImportRefusesAnEditedBlobASwappedManifestAMissingSignatureAndAWrongKey) {
+  const auto key = writeKey(signer);
+  ASSERT_EQ(exportTo(key).exitCode(), 0);
+  const auto pristine = media().parent_path() / "pristine";
+  std::filesystem::copy(media(), pristine, std::filesystem::copy_options::recursive);
+  auto restore = [&] {
+    std::filesystem::remove_all(media());
+    std::filesystem::copy(pristine, media(), std::filesystem::copy_options::recursive);
+  };
+  auto expectRefused = [&](const std::string& what, const std::string& needle) {
+    SCOPED_TRACE(what);
+    const auto run = importFrom(b(), key);
+    EXPECT_EQ(run.exitCode(), 1) << run.describe();
+    const auto s = seedJson(run, repo);
+    EXPECT_EQ(s["status"], "failed") << s.dump(2);
+    EXPECT_NE(s["error"]["message"].get<std::string>().find(needle), std::string::npos) << s.dump(2);
+    EXPECT_EQ(tagDigest(b(), repo, "v1"), "") << "B shows the tag";
+    // Refused before anything was written, except where only the upload's hash can tell.
+    if (needle != "hash") {
+      EXPECT_TRUE(writeRequests(b(), repo).empty()) << "B was written to";
+    }
+  };
+
+  // The tag moved to another manifest (the signature's): what it names is not what was signed.
+  auto j = index();
+  for (auto& m : j["manifests"])
+    if (m["annotations"]["org.opencontainers.image.ref.name"] == repo + ":v1") {
+      m["digest"] = sig.manifestDigest.str();
+      m["size"] = std::filesystem::file_size(media() / "blobs" / "sha256" / sig.manifestDigest.hex());
+    }
+  writeIndex(j);
+  expectRefused("swapped manifest", "signature");
+  restore();
+
+  // The manifest file replaced by other bytes under the same name.
+  std::filesystem::copy_file(media() / "blobs" / "sha256" / sig.manifestDigest.hex(),
+                             media() / "blobs" / "sha256" / image.digest.hex(),
+                             std::filesystem::copy_options::overwrite_existing);
+  expectRefused("manifest bytes replaced", "does not hash");
+  restore();
+
+  // The signature left out of the layout.
+  j = index();
+  auto& list = j["manifests"];
+  for (auto it = list.begin(); it != list.end();)
+    it = (*it)["annotations"]["org.opencontainers.image.ref.name"] == repo + ":" + sig.tag ? list.erase(it) : it + 1;
+  writeIndex(j);
+  expectRefused("signature removed", "signature");
+  restore();
+
+  // A key that did not sign it.
+  const CosignSigner other(KeyKind::kEcdsaP256);
+  const auto run = importFrom(b(), writeKey(other, "other.pub"));
+  EXPECT_EQ(run.exitCode(), 1) << run.describe();
+  expectUntouched(b(), repo);
+
+  // A layer edited on the medium: its bytes no longer hash to the digest; never committed at B.
+  const auto layer = image.blobs.back().digest;
+  {
+    std::fstream f(media() / "blobs" / "sha256" / layer.hex(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('X');
+  }
+  expectRefused("edited blob", "hash");
+  EXPECT_FALSE(hasBlob(b(), layer));
+
+  // Not a layout at all: a clear usage error.
+  const auto notLayout = runCli({"registry", "sync", "--from-layout", work().string(), "--to-registry", b().host(),
+                                 "--repos", repo + ":v1", "--allow-insecure-registry", "--pub-key", key.string()});
+  EXPECT_EQ(notLayout.exitCode(), 2) << notLayout.describe();
+  EXPECT_NE(notLayout.result.stderrText.find("is not an OCI image layout"), std::string::npos) << notLayout.describe();
 }
 
 }  // namespace

@@ -1,0 +1,324 @@
+#include "engine/endpoint/LayoutEndpoint.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "engine/core/AtomicFile.hpp"
+#include "engine/core/BoundedJson.hpp"
+#include "engine/core/Sha256.hpp"
+#include "engine/oci/MediaTypes.hpp"
+
+namespace autonomy::endpoint {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kManifestLimit = 4u << 20;  // as a registry client reads them
+constexpr JsonBounds kIndexBounds{64u << 20, 8};
+constexpr const char* kLayoutFile = "{\"imageLayoutVersion\":\"1.0.0\"}";
+
+bool isDigest(const std::string& reference) { return reference.rfind("sha256:", 0) == 0; }
+
+std::string refName(const std::string& repo, const std::string& tag) { return repo + ":" + tag; }
+
+std::string sysError() { return std::strerror(errno); }
+
+class FileBlobStream final : public BlobStream {
+ public:
+  FileBlobStream(std::FILE* f, std::uint64_t length) : f_(f), length_(length) {}
+  ~FileBlobStream() override { std::fclose(f_); }
+  FileBlobStream(const FileBlobStream&) = delete;
+  FileBlobStream& operator=(const FileBlobStream&) = delete;
+  std::uint64_t length() const override { return length_; }
+  Task<Result<std::size_t>> read(char* buf, std::size_t size) override {
+    const std::size_t n = std::fread(buf, 1, size, f_);
+    if (n == 0 && std::ferror(f_)) co_return makeError(ErrorCode::kIo, "reading a blob from the layout: " + sysError());
+    co_return n;
+  }
+
+ private:
+  std::FILE* f_;
+  std::uint64_t length_;
+};
+
+// A file being written under a temporary name; removed unless committed.
+class TempFile {
+ public:
+  explicit TempFile(fs::path path) : path_(std::move(path)) {}
+  ~TempFile() {
+    if (f_) std::fclose(f_);
+    if (!committed_) {
+      std::error_code ec;
+      fs::remove(path_, ec);
+    }
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  Status open() {
+    f_ = std::fopen(path_.c_str(), "wb");
+    if (!f_) return makeError(ErrorCode::kIo, "cannot write " + path_.string() + ": " + sysError());
+    return {};
+  }
+  Status write(const char* data, std::size_t n) {
+    if (std::fwrite(data, 1, n, f_) != n)
+      return makeError(ErrorCode::kIo, "writing " + path_.string() + ": " + sysError() + " (is the medium full?)");
+    return {};
+  }
+  // Flushed to the medium, then renamed: a power cut leaves the old name or the whole blob.
+  Status commitAs(const fs::path& final) {
+    if (std::fflush(f_) != 0 || ::fsync(::fileno(f_)) != 0)
+      return makeError(ErrorCode::kIo, "flushing " + path_.string() + ": " + sysError());
+    std::fclose(std::exchange(f_, nullptr));
+    std::error_code ec;
+    fs::rename(path_, final, ec);
+    if (ec) return makeError(ErrorCode::kIo, "renaming " + path_.string() + ": " + ec.message());
+    committed_ = true;
+    return {};
+  }
+
+ private:
+  fs::path path_;
+  std::FILE* f_ = nullptr;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+LayoutEndpoint::LayoutEndpoint(boost::asio::any_io_executor executor, fs::path dir)
+    : executor_(std::move(executor)), dir_(std::move(dir)), name_("oci:" + dir_.string()) {}
+
+Result<std::unique_ptr<LayoutEndpoint>> LayoutEndpoint::open(boost::asio::any_io_executor executor, fs::path dir) {
+  std::unique_ptr<LayoutEndpoint> l(new LayoutEndpoint(std::move(executor), std::move(dir)));
+  if (auto st = l->load(); !st) return st.error();
+  return l;
+}
+
+Result<std::unique_ptr<LayoutEndpoint>> LayoutEndpoint::create(boost::asio::any_io_executor executor, fs::path dir) {
+  std::unique_ptr<LayoutEndpoint> l(new LayoutEndpoint(std::move(executor), std::move(dir)));
+  std::error_code ec;
+  if (fs::exists(l->dir_ / "oci-layout", ec)) {
+    if (auto st = l->load(); !st) return st.error();
+    return l;
+  }
+  if (fs::exists(l->dir_, ec) && !fs::is_empty(l->dir_, ec))
+    return makeError(ErrorCode::kUsage, l->dir_.string() +
+                                            " exists and is not an OCI layout (no oci-layout file); name an empty "
+                                            "or new directory, or an existing layout to add to");
+  fs::create_directories(l->dir_ / "blobs" / "sha256", ec);
+  if (ec) return makeError(ErrorCode::kIo, "cannot create " + l->dir_.string() + ": " + ec.message());
+  if (auto st = l->saveIndex(); !st) return st.error();
+  if (auto st = writeFileAtomically(l->dir_ / "oci-layout", kLayoutFile); !st) return st.error();
+  return l;
+}
+
+Status LayoutEndpoint::load() {
+  const std::string where = dir_.string();
+  std::ifstream marker(dir_ / "oci-layout");
+  if (!marker) return makeError(ErrorCode::kUsage, where + " is not an OCI image layout (no oci-layout file)");
+  std::stringstream ms;
+  ms << marker.rdbuf();
+  auto version = parseBoundedJson(ms.str(), JsonBounds{4096, 4}, ErrorCode::kIntegrity, where + "/oci-layout");
+  if (!version) return version.error();
+  if (!version->is_object() || !version->contains("imageLayoutVersion"))
+    return makeError(ErrorCode::kIntegrity, where + "/oci-layout has no imageLayoutVersion");
+  std::ifstream in(dir_ / "index.json");
+  if (!in) return makeError(ErrorCode::kIntegrity, where + " has no index.json: the layout is incomplete");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto index = parseBoundedJson(ss.str(), kIndexBounds, ErrorCode::kIntegrity, where + "/index.json");
+  if (!index) return index.error();
+  if (!index->is_object() || !(*index)["manifests"].is_array())
+    return makeError(ErrorCode::kIntegrity, where + "/index.json is not an image index (no manifests array)");
+  for (const auto& m : (*index)["manifests"]) {
+    if (!m.is_object() || !m["digest"].is_string() || !m["size"].is_number_unsigned())
+      return makeError(ErrorCode::kIntegrity, where + "/index.json: an entry without digest or size");
+    auto d = oci::Digest::parse(m["digest"].get<std::string>());
+    if (!d || d->algorithm() != "sha256")
+      return makeError(ErrorCode::kIntegrity, where + "/index.json: entry digest " + m["digest"].get<std::string>() +
+                                                  " is not a sha256 digest");
+    Entry e;
+    e.digest = *d;
+    e.size = m["size"].get<std::uint64_t>();
+    e.mediaType = m.value("mediaType", "");
+    if (m.contains("annotations") && m["annotations"].is_object())
+      e.refName = m["annotations"].value(kRefNameAnnotation, "");
+    if (!e.refName.empty()) byRef_[e.refName] = entries_.size();
+    entries_.push_back(std::move(e));
+  }
+  return {};
+}
+
+Status LayoutEndpoint::saveIndex() const {
+  nlohmann::ordered_json index;
+  index["schemaVersion"] = 2;
+  index["mediaType"] = std::string(oci::media::kOciIndex);
+  index["manifests"] = nlohmann::ordered_json::array();
+  for (const auto& e : entries_) {
+    nlohmann::ordered_json m{{"mediaType", e.mediaType}, {"digest", e.digest.str()}, {"size", e.size}};
+    if (!e.refName.empty()) m["annotations"] = {{kRefNameAnnotation, e.refName}};
+    index["manifests"].push_back(std::move(m));
+  }
+  return writeFileAtomically(dir_ / "index.json", index.dump(2) + "\n");
+}
+
+fs::path LayoutEndpoint::blobPath(const oci::Digest& d) const { return dir_ / "blobs" / "sha256" / d.hex(); }
+
+Result<std::string> LayoutEndpoint::readChecked(const oci::Digest& d, std::size_t limit, std::string_view what) const {
+  if (d.algorithm() != "sha256")
+    return makeError(ErrorCode::kIntegrity, std::string(what) + " " + d.str() + ": only sha256 blobs are read");
+  std::ifstream in(blobPath(d), std::ios::binary);
+  if (!in) return makeError(ErrorCode::kNotFound, std::string(what) + " " + d.str() + " is not in " + name_);
+  std::string bytes;
+  bytes.resize(limit + 1);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  if (bytes.size() > limit)
+    return makeError(ErrorCode::kIntegrity, std::string(what) + " " + d.str() + " in " + name_ + " is over " +
+                                                std::to_string(limit) + " bytes");
+  if (oci::Digest::ofBytes(bytes) != d)
+    return makeError(ErrorCode::kIntegrity, std::string(what) + " " + d.str() + " in " + name_ +
+                                                " does not hash to its digest: the layout was altered or damaged");
+  return bytes;
+}
+
+Result<ManifestInfo> LayoutEndpoint::resolve(const std::string& repo, const std::string& reference) const {
+  if (isDigest(reference)) {
+    auto d = oci::Digest::parse(reference);
+    if (!d) return d.error();
+    auto bytes = readChecked(*d, kManifestLimit, "manifest");
+    if (!bytes) return bytes.error();
+    auto j = nlohmann::json::parse(*bytes, nullptr, false);
+    std::string mediaType = j.is_object() ? j.value("mediaType", "") : "";
+    return ManifestInfo{*d, mediaType, bytes->size()};
+  }
+  auto it = byRef_.find(refName(repo, reference));
+  if (it == byRef_.end()) return makeError(ErrorCode::kNotFound, repo + ":" + reference + " is not in " + name_);
+  const auto& e = entries_[it->second];
+  return ManifestInfo{e.digest, e.mediaType, e.size};
+}
+
+Task<Result<ManifestInfo>> LayoutEndpoint::headManifest(std::string repo, std::string reference, CancelTokenPtr) {
+  co_return resolve(repo, reference);
+}
+
+Task<Result<FetchedManifest>> LayoutEndpoint::getManifest(std::string repo, std::string reference, CancelTokenPtr) {
+  auto info = resolve(repo, reference);
+  if (!info) co_return info.error();
+  auto bytes = readChecked(info->digest, kManifestLimit, "manifest of " + repo + ":" + reference);
+  if (!bytes) co_return bytes.error();
+  if (info->size != bytes->size())
+    co_return makeError(ErrorCode::kIntegrity, "index.json of " + name_ + " gives " + repo + ":" + reference +
+                                                   " a size that its manifest does not have");
+  if (info->mediaType.empty()) {
+    auto j = nlohmann::json::parse(*bytes, nullptr, false);
+    if (j.is_object()) info->mediaType = j.value("mediaType", "");
+  }
+  co_return FetchedManifest{*info, std::move(*bytes)};
+}
+
+Status LayoutEndpoint::writeStored(const oci::Digest& d, std::string_view bytes) const {
+  std::error_code ec;
+  if (fs::exists(blobPath(d), ec)) return {};
+  return writeFileAtomically(blobPath(d), bytes);
+}
+
+Task<Status> LayoutEndpoint::putManifest(std::string repo, std::string reference, std::string bytes,
+                                         std::string mediaType, CancelTokenPtr) {
+  const auto digest = oci::Digest::ofBytes(bytes);
+  if (isDigest(reference) && reference != digest.str())
+    co_return makeError(ErrorCode::kIntegrity, "manifest for " + repo + "@" + reference + " hashes to " + digest.str());
+  if (auto st = writeStored(digest, bytes); !st) co_return st;
+  if (isDigest(reference)) co_return Status{};
+  // The tag is written last, in one replacement of index.json: it never names missing content.
+  Entry e{refName(repo, reference), mediaType, digest, bytes.size()};
+  if (auto it = byRef_.find(e.refName); it != byRef_.end()) {
+    entries_[it->second] = std::move(e);
+  } else {
+    byRef_[e.refName] = entries_.size();
+    entries_.push_back(std::move(e));
+  }
+  co_return saveIndex();
+}
+
+Task<Result<TagListing>> LayoutEndpoint::listTags(std::string repo, CancelTokenPtr) {
+  TagListing out;
+  const std::string prefix = repo + ":";
+  for (const auto& [ref, _] : byRef_) {
+    if (ref.rfind(prefix, 0) != 0) continue;
+    auto tag = ref.substr(prefix.size());
+    if (tag.find_first_of(":/") == std::string::npos) out.tags.push_back(std::move(tag));
+  }
+  co_return out;
+}
+
+Task<Result<std::optional<std::string>>> LayoutEndpoint::getReferrers(std::string, oci::Digest, CancelTokenPtr) {
+  co_return std::optional<std::string>{};  // no referrers API: the fallback tag carries them
+}
+
+Task<Result<bool>> LayoutEndpoint::blobExists(std::string, oci::Digest digest, CancelTokenPtr) {
+  std::error_code ec;
+  co_return digest.algorithm() == "sha256" && fs::is_regular_file(blobPath(digest), ec);
+}
+
+Task<Result<std::string>> LayoutEndpoint::getBlob(std::string, oci::Digest digest, std::size_t limit, CancelTokenPtr) {
+  co_return readChecked(digest, limit, "blob");
+}
+
+Task<Result<std::unique_ptr<BlobStream>>> LayoutEndpoint::openBlob(std::string, oci::Digest digest,
+                                                                   std::uint64_t offset, CancelTokenPtr) {
+  if (digest.algorithm() != "sha256")
+    co_return makeError(ErrorCode::kIntegrity, "blob " + digest.str() + ": only sha256 blobs are read");
+  std::error_code ec;
+  const auto size = fs::file_size(blobPath(digest), ec);
+  if (ec) co_return makeError(ErrorCode::kNotFound, "blob " + digest.str() + " is not in " + name_);
+  std::FILE* f = std::fopen(blobPath(digest).c_str(), "rb");
+  if (!f) co_return makeError(ErrorCode::kIo, "cannot read blob " + digest.str() + " in " + name_ + ": " + sysError());
+  if (offset > size || ::fseeko(f, static_cast<off_t>(offset), SEEK_SET) != 0) {
+    std::fclose(f);
+    co_return makeError(ErrorCode::kIntegrity, "blob " + digest.str() + " in " + name_ + " is shorter than " +
+                                                   std::to_string(offset) + " bytes");
+  }
+  co_return std::unique_ptr<BlobStream>(std::make_unique<FileBlobStream>(f, size - offset));
+}
+
+Task<Result<bool>> LayoutEndpoint::mountBlob(std::string repo, oci::Digest digest, std::string, CancelTokenPtr cancel) {
+  co_return co_await blobExists(std::move(repo), std::move(digest), std::move(cancel));  // blobs are shared
+}
+
+Task<Status> LayoutEndpoint::writeBlob(std::string, BlobFeed& feed, WriteOptions options) {
+  const auto desc = feed.descriptor();
+  const std::string what = "write blob " + desc.digest.shortStr() + " (" + std::to_string(desc.size) + " bytes)";
+  if (desc.digest.algorithm() != "sha256")
+    co_return makeError(ErrorCode::kIntegrity, what + ": only sha256 blobs are stored");
+  TempFile out(dir_ / "blobs" / "sha256" / (".partial-" + desc.digest.hex() + "-" + std::to_string(++tempCounter_)));
+  if (auto st = out.open(); !st) co_return st;
+  if (feed.offset() != 0) feed.seek(0);
+  std::vector<char> buffer(std::max<std::size_t>(options.bufferSize, 4096));
+  Sha256 hash;
+  std::uint64_t done = 0;
+  while (done < desc.size) {
+    if (options.cancel && options.cancel->cancelled()) co_return makeError(ErrorCode::kCancelled, what + ": cancelled");
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), desc.size - done));
+    if (auto st = co_await feed.fill(buffer.data(), n); !st) co_return st;
+    hash.update(buffer.data(), n);
+    if (auto st = out.write(buffer.data(), n); !st) co_return st;
+    done += n;
+    if (options.sent) options.sent(n);
+  }
+  if (co_await feed.hasExtraBytes())
+    co_return makeError(ErrorCode::kIntegrity, what + ": the source sent more bytes than the manifest says");
+  const auto got = hash.hexDigest();
+  if (got != desc.digest.hex())
+    co_return makeError(ErrorCode::kIntegrity, what + " from " + feed.origin() + ": its bytes hash to sha256:" + got +
+                                                   "; the source's copy is corrupt, nothing was stored");
+  co_return out.commitAs(blobPath(desc.digest));
+}
+
+}  // namespace autonomy::endpoint

@@ -1,0 +1,77 @@
+#pragma once
+// An OCI image layout directory (image-spec image-layout: `oci-layout`, `index.json`,
+// `blobs/sha256/`) as an endpoint. Several repos share one layout: blobs are stored once, and
+// each tag is an index.json entry whose `org.opencontainers.image.ref.name` is `repo:tag`, so
+// `skopeo copy oci:DIR:repo:tag ...` reads it. Signatures and sidecars are tags like any other
+// (`repo:sha256-<hex>.sig`); a layout has no referrers API, so referrers travel in the fallback
+// index tag (`repo:sha256-<hex>`).
+//
+// Written blobs go to a temporary name and are renamed once their digest checks; index.json is
+// replaced whole after the content it names: a tag in the layout never names missing content.
+// Everything read from a layout is checked against its digest: the layout is not trusted.
+#include <filesystem>
+#include <map>
+#include <vector>
+
+#include "engine/endpoint/Endpoint.hpp"
+
+namespace autonomy::endpoint {
+
+inline constexpr const char* kRefNameAnnotation = "org.opencontainers.image.ref.name";
+
+class LayoutEndpoint final : public Endpoint {
+ public:
+  // Reads an existing layout; a directory that is not one is a clear error.
+  static Result<std::unique_ptr<LayoutEndpoint>> open(boost::asio::any_io_executor executor, std::filesystem::path dir);
+  // Opens a layout for writing, creating it (and the directory) when absent; an existing
+  // layout keeps what it holds and gains what is written.
+  static Result<std::unique_ptr<LayoutEndpoint>> create(boost::asio::any_io_executor executor,
+                                                        std::filesystem::path dir);
+
+  const std::string& name() const override { return name_; }
+  boost::asio::any_io_executor executor() const override { return executor_; }
+  std::size_t parallelism() const override { return 4; }
+  Task<Result<ManifestInfo>> headManifest(std::string repo, std::string reference, CancelTokenPtr cancel) override;
+  Task<Result<FetchedManifest>> getManifest(std::string repo, std::string reference, CancelTokenPtr cancel) override;
+  Task<Status> putManifest(std::string repo, std::string reference, std::string bytes, std::string mediaType,
+                           CancelTokenPtr cancel) override;
+  Task<Result<TagListing>> listTags(std::string repo, CancelTokenPtr cancel) override;
+  Task<Result<std::optional<std::string>>> getReferrers(std::string repo, oci::Digest digest,
+                                                        CancelTokenPtr cancel) override;
+  Task<Result<bool>> blobExists(std::string repo, oci::Digest digest, CancelTokenPtr cancel) override;
+  Task<Result<std::string>> getBlob(std::string repo, oci::Digest digest, std::size_t limit,
+                                    CancelTokenPtr cancel) override;
+  Task<Result<std::unique_ptr<BlobStream>>> openBlob(std::string repo, oci::Digest digest, std::uint64_t offset,
+                                                     CancelTokenPtr cancel) override;
+  Task<Result<bool>> mountBlob(std::string repo, oci::Digest digest, std::string fromRepo,
+                               CancelTokenPtr cancel) override;
+  Task<Status> writeBlob(std::string repo, BlobFeed& feed, WriteOptions options) override;
+
+  // The index as it stands (for tests and the inventory).
+  struct Entry {
+    std::string refName;  // repo:tag
+    std::string mediaType;
+    oci::Digest digest;
+    std::uint64_t size = 0;
+  };
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  LayoutEndpoint(boost::asio::any_io_executor executor, std::filesystem::path dir);
+  Status load();
+  Status saveIndex() const;
+  std::filesystem::path blobPath(const oci::Digest& d) const;
+  // A stored blob's bytes, at most `limit`, checked against its digest.
+  Result<std::string> readChecked(const oci::Digest& d, std::size_t limit, std::string_view what) const;
+  Result<ManifestInfo> resolve(const std::string& repo, const std::string& reference) const;
+  Status writeStored(const oci::Digest& d, std::string_view bytes) const;
+
+  boost::asio::any_io_executor executor_;
+  std::filesystem::path dir_;
+  std::string name_;
+  std::vector<Entry> entries_;
+  std::map<std::string, std::size_t> byRef_;  // refName -> entries_ index
+  std::uint64_t tempCounter_ = 0;
+};
+
+}  // namespace autonomy::endpoint
