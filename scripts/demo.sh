@@ -60,6 +60,16 @@ start_registry edge-c "$PC"
 "$BIN/autonomy" registry sync --from-registry "$B" --to-registry "$C" --repos "$REPOS" \
   --pub-key "$WORK/cosign.pub" --allow-insecure-registry --out "$WORK/sync-c" --quiet
 echo
+echo "== air-gapped: export A to an OCI layout (removable media), import it at a registry with no link to A"
+PE=$(free_port); E=127.0.0.1:$PE
+start_registry edge-e "$PE"
+set -x
+"$BIN/autonomy" registry sync --from-registry "$A" --to-layout "$WORK/usb/fleet" --repos "$REPOS" \
+  --pub-key "$WORK/cosign.pub" --allow-insecure-registry --out "$WORK/export" --quiet
+"$BIN/autonomy" registry sync --from-layout "$WORK/usb/fleet" --to-registry "$E" --repos "$REPOS" \
+  --pub-key "$WORK/cosign.pub" --allow-insecure-registry --out "$WORK/import"
+{ set +x; } 2>/dev/null
+echo
 echo "== the same engine as a daemon: autonomy-syncd on 127.0.0.1, B re-seeds D through its job API"
 PD=$(free_port); D=127.0.0.1:$PD; PS=$(free_port)
 start_registry edge-d "$PD"
