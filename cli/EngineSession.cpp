@@ -20,21 +20,28 @@ EngineSession::EngineSession() : pool_(io_.get_executor()) {}
 
 Result<std::unique_ptr<EngineSession>> EngineSession::create(const EndpointArg& from, const EndpointArg& to,
                                                              const RegistryFlags& flags) {
-  if (!from.isLayout() && !to.isLayout() && from.registry == to.registry && flags.maxConnections < 2)
+  if (!from.isLocal() && !to.isLocal() && from.registry == to.registry && flags.maxConnections < 2)
     return makeError(ErrorCode::kUsage,
                      "--max-connections must be at least 2 when source and destination are the same "
                      "registry (a copy reads and writes at once)");
-  if (from.isLayout() && to.isLayout())
-    return makeError(ErrorCode::kUsage, "both ends are layouts: one end of a sync must be a registry");
+  if (from.isLocal() && to.isLocal())
+    return makeError(ErrorCode::kUsage, "both ends are layouts or archives: one end of a sync must be a registry");
   std::unique_ptr<EngineSession> s(new EngineSession());
   s->pool_.setDefaultLimit(flags.maxConnections);
   registry::HelperAnswers helperAnswers;  // a credential helper is asked once per host and run
   auto endpointFor = [&](const EndpointArg& arg, bool source) -> Result<std::unique_ptr<endpoint::Endpoint>> {
-    if (arg.isLayout()) {
-      auto layout = source ? endpoint::LayoutEndpoint::open(s->io_.get_executor(), arg.layout)
-                           : endpoint::LayoutEndpoint::create(s->io_.get_executor(), arg.layout);
+    const auto executor = s->io_.get_executor();
+    if (!arg.layout.empty()) {
+      auto layout = source ? endpoint::LayoutEndpoint::open(executor, arg.layout)
+                           : endpoint::LayoutEndpoint::create(executor, arg.layout);
       if (!layout) return layout.error().context(source ? "--from-layout" : "--to-layout");
       return std::unique_ptr<endpoint::Endpoint>(std::move(*layout));
+    }
+    if (!arg.archive.empty()) {
+      auto archive = source ? endpoint::LayoutEndpoint::openArchive(executor, arg.archive)
+                            : endpoint::LayoutEndpoint::createArchive(executor, arg.archive);
+      if (!archive) return archive.error().context(source ? "--from-archive" : "--to-archive");
+      return std::unique_ptr<endpoint::Endpoint>(std::move(*archive));
     }
     registry::RegistrySettings rs;
     rs.host = arg.registry;

@@ -20,13 +20,18 @@ struct RegistryFlags {
   int stallTimeoutSeconds = 60;
 };
 
-// One end of a run: a registry host, or an OCI image layout directory.
+// One end of a run: a registry host, an OCI image layout directory or an OCI archive.
 struct EndpointArg {
   std::string registry;
-  std::filesystem::path layout;  // set: the layout, not a registry
-  bool isLayout() const { return !layout.empty(); }
-  // For messages and the catalog: the host, or `oci:DIR`.
-  std::string describe() const { return isLayout() ? "oci:" + layout.string() : registry; }
+  std::filesystem::path layout;   // set: the layout, not a registry
+  std::filesystem::path archive;  // set: the archive, not a registry
+  bool isLocal() const { return !layout.empty() || !archive.empty(); }
+  // For messages and the catalog: the host, `oci:DIR` or `oci-archive:FILE`.
+  std::string describe() const {
+    if (!layout.empty()) return "oci:" + layout.string();
+    if (!archive.empty()) return "oci-archive:" + archive.string();
+    return registry;
+  }
 };
 
 class EngineSession {
@@ -37,11 +42,12 @@ class EngineSession {
                                                        const RegistryFlags& flags);
   static Result<std::unique_ptr<EngineSession>> create(const std::string& fromHost, const std::string& toHost,
                                                        const RegistryFlags& flags) {
-    return create(EndpointArg{fromHost, {}}, EndpointArg{toHost, {}}, flags);
+    return create(EndpointArg{fromHost, {}, {}}, EndpointArg{toHost, {}, {}}, flags);
   }
 
   boost::asio::io_context& io() { return io_; }
   copy::CopyContext& context() { return copy_->context(); }
+  copy::CopySession& copy() { return *copy_; }
   bool interrupted() const { return cancel_->cancelled(); }
 
   // Runs the io_context until `task` finishes; the first SIGINT/SIGTERM cancels, a second exits.

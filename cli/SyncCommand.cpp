@@ -103,22 +103,24 @@ void addVerifyFlags(CLI::App& cmd, VerifyFlags& v) {
 }
 
 Result<std::pair<EndpointArg, EndpointArg>> endpointsOf(const SyncArgs& args) {
-  auto pick = [](const std::string& registry, const std::string& layout, const char* side) -> Result<EndpointArg> {
-    const std::string flags = std::string("--") + side + "-registry or --" + side + "-layout";
-    if (registry.empty() == layout.empty()) return makeError(ErrorCode::kUsage, "give exactly one of " + flags);
+  auto pick = [](const std::string& registry, const std::string& layout, const std::string& archive,
+                 const std::string& side) -> Result<EndpointArg> {
+    const int given = !registry.empty() + !layout.empty() + !archive.empty();
+    if (given != 1)
+      return makeError(ErrorCode::kUsage,
+                       "give exactly one of --" + side + "-registry, --" + side + "-layout or --" + side + "-archive");
     if (!registry.empty()) {
-      if (auto st = oci::validateRegistryHost(registry); !st)
-        return st.error().context("--" + std::string(side) + "-registry");
-      return EndpointArg{registry, {}};
+      if (auto st = oci::validateRegistryHost(registry); !st) return st.error().context("--" + side + "-registry");
+      return EndpointArg{registry, {}, {}};
     }
-    return EndpointArg{{}, std::filesystem::path(layout)};
+    return EndpointArg{{}, layout, archive};
   };
-  auto from = pick(args.fromRegistry, args.fromLayout, "from");
+  auto from = pick(args.fromRegistry, args.fromLayout, args.fromArchive, "from");
   if (!from) return from.error();
-  auto to = pick(args.toRegistry, args.toLayout, "to");
+  auto to = pick(args.toRegistry, args.toLayout, args.toArchive, "to");
   if (!to) return to.error();
-  if (from->isLayout() && to->isLayout())
-    return makeError(ErrorCode::kUsage, "--from-layout and --to-layout: one end of a sync must be a registry");
+  if (from->isLocal() && to->isLocal())
+    return makeError(ErrorCode::kUsage, "both ends are layouts or archives: one end of a sync must be a registry");
   return std::pair{*from, *to};
 }
 
@@ -162,9 +164,8 @@ int runSync(const SyncArgs& args) {
   auto planned = planRepos(args);
   if (!planned) return usageError(planned.error().message), kExitUsage;
   if (!daemonUrlFrom(args.daemon).empty()) {
-    if (!args.fromLayout.empty() || !args.toLayout.empty())
-      return usageError("--from-layout/--to-layout name a directory on this machine; they do not go with --via"),
-             kExitUsage;
+    if (!args.fromLayout.empty() || !args.toLayout.empty() || !args.fromArchive.empty() || !args.toArchive.empty())
+      return usageError("layouts and archives are files on this machine; they do not go with --via"), kExitUsage;
     return runSyncVia(args, *planned);
   }
   if (!args.keyName.empty())
@@ -195,6 +196,12 @@ int runSync(const SyncArgs& args) {
   copy::SyncRun run((*session)->context(), std::move(opts), files);
   auto records = (*session)->run(run.run());
   progress.finish();  // what follows starts on a line of its own
+  if (!(*session)->interrupted()) {
+    if (auto st = (*session)->run((*session)->copy().finish()); !st) {
+      std::fprintf(stderr, "error: %s\n", printable(st.error().message).c_str());
+      return kExitFailed;
+    }
+  }
   if (files.error) {
     std::fprintf(stderr, "error: writing seed records: %s\n", files.error->message.c_str());
     return kExitFailed;

@@ -21,8 +21,10 @@ struct VerifyFlags {
 struct SyncArgs {
   std::string fromRegistry;
   std::string toRegistry;
-  std::string fromLayout;  // --from-layout DIR instead of --from-registry
-  std::string toLayout;    // --to-layout DIR instead of --to-registry
+  std::string fromLayout;   // --from-layout DIR instead of --from-registry
+  std::string toLayout;     // --to-layout DIR instead of --to-registry
+  std::string fromArchive;  // --from-archive FILE instead of --from-registry
+  std::string toArchive;    // --to-archive FILE instead of --to-registry
   std::vector<std::string> repos;
   std::string out = ".";
   bool keepGoing = false;
@@ -57,8 +59,8 @@ void addRegistryFlags(CLI::App& cmd, RegistryFlags& flags);
 void addVerifyFlags(CLI::App& cmd, VerifyFlags& flags);
 
 int runSync(const SyncArgs& args);
-// The two ends the flags name: exactly one of --from-registry/--from-layout and one of
-// --to-registry/--to-layout.
+// The two ends the flags name: exactly one of --from-registry/--from-layout/--from-archive and
+// one of --to-registry/--to-layout/--to-archive.
 Result<std::pair<EndpointArg, EndpointArg>> endpointsOf(const SyncArgs& args);
 // --repos checked and turned into per-repo plans (usage errors name the entry).
 Result<std::vector<copy::RepoPlan>> planRepos(const SyncArgs& args);

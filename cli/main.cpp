@@ -76,6 +76,10 @@ int main(int argc, char** argv) {
   syncCmd->add_option("--to-layout", sync.toLayout,
                       "export: write the repos, their signatures and attachments into this OCI image layout "
                       "directory (created, or added to); carry it to the far side and import with --from-layout");
+  syncCmd->add_option("--from-archive", sync.fromArchive,
+                      "import: read the repos from this OCI archive (a tar of a layout; verified again, fail-closed)");
+  syncCmd->add_option("--to-archive", sync.toArchive,
+                      "export: write the repos into a new OCI archive FILE (renamed into place only when complete)");
   syncCmd->add_option("--repos", sync.repos, "repo[:tag] paths to replicate (comma-separated or repeated); required")
       ->required();
   syncCmd->add_option("--out", sync.out, "directory for the catalog roll-up + per-repo subdirs")->default_val(".");

@@ -21,6 +21,8 @@ class CopySession {
   CopySession& operator=(const CopySession&) = delete;
 
   CopyContext& context() { return ctx_; }
+  // After a run that was not interrupted: what the destination writes last (an archive's tar).
+  registry::Task<Status> finish() { co_return co_await ctx_.dest->finish(ctx_.cancel); }
 
  private:
   std::unique_ptr<endpoint::Endpoint> source_;

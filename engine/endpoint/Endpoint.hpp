@@ -87,6 +87,8 @@ class Endpoint {
   // Writes the blob from `feed`, checked against its descriptor before it is committed: a blob
   // that does not hash to its digest is never visible here.
   virtual Task<Status> writeBlob(std::string repo, BlobFeed& feed, WriteOptions options) = 0;
+  // After the run, when it was not interrupted: an archive is packed and renamed into place.
+  virtual Task<Status> finish(CancelTokenPtr /*cancel*/) { co_return Status{}; }
   // A declined mount that will not be followed by a write (the blob turned up after all).
   virtual Task<void> dropDeclinedMount(std::string /*repo*/, oci::Digest /*digest*/) { co_return; }
 };

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -37,15 +38,21 @@ class FileBlobStream final : public BlobStream {
   FileBlobStream(const FileBlobStream&) = delete;
   FileBlobStream& operator=(const FileBlobStream&) = delete;
   std::uint64_t length() const override { return length_; }
-  Task<Result<std::size_t>> read(char* buf, std::size_t size) override {
-    const std::size_t n = std::fread(buf, 1, size, f_);
-    if (n == 0 && std::ferror(f_)) co_return makeError(ErrorCode::kIo, "reading a blob from the layout: " + sysError());
-    co_return n;
+  Task<Result<std::size_t>> read(char* buf, std::size_t size) override { co_return readNow(buf, size); }
+  // Never past length(): in an archive the next member follows.
+  Result<std::size_t> readNow(char* buf, std::size_t size) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(size, length_ - done_));
+    if (want == 0) return std::size_t{0};
+    const std::size_t n = std::fread(buf, 1, want, f_);
+    if (n == 0 && std::ferror(f_)) return makeError(ErrorCode::kIo, "reading a blob from the layout: " + sysError());
+    done_ += n;
+    return n;
   }
 
  private:
   std::FILE* f_;
   std::uint64_t length_;
+  std::uint64_t done_ = 0;
 };
 
 // A file being written under a temporary name; removed unless committed.
@@ -91,48 +98,135 @@ class TempFile {
 
 }  // namespace
 
-LayoutEndpoint::LayoutEndpoint(boost::asio::any_io_executor executor, fs::path dir)
-    : executor_(std::move(executor)), dir_(std::move(dir)), name_("oci:" + dir_.string()) {}
+LayoutEndpoint::LayoutEndpoint(boost::asio::any_io_executor executor, fs::path dir, std::string name)
+    : executor_(std::move(executor)), dir_(std::move(dir)), name_(std::move(name)) {}
 
 Result<std::unique_ptr<LayoutEndpoint>> LayoutEndpoint::open(boost::asio::any_io_executor executor, fs::path dir) {
-  std::unique_ptr<LayoutEndpoint> l(new LayoutEndpoint(std::move(executor), std::move(dir)));
+  auto name = "oci:" + dir.string();
+  std::unique_ptr<LayoutEndpoint> l(new LayoutEndpoint(std::move(executor), std::move(dir), std::move(name)));
+  if (auto st = l->load(); !st) return st.error();
+  return l;
+}
+
+Result<std::unique_ptr<LayoutEndpoint>> LayoutEndpoint::openArchive(boost::asio::any_io_executor executor,
+                                                                    fs::path file) {
+  auto members = scanTar(file);
+  if (!members) return members.error();
+  auto name = "oci-archive:" + file.string();
+  std::unique_ptr<LayoutEndpoint> l(new LayoutEndpoint(std::move(executor), {}, std::move(name)));
+  l->archive_ = std::move(file);
+  l->tar_ = std::move(*members);
   if (auto st = l->load(); !st) return st.error();
   return l;
 }
 
 Result<std::unique_ptr<LayoutEndpoint>> LayoutEndpoint::create(boost::asio::any_io_executor executor, fs::path dir) {
-  std::unique_ptr<LayoutEndpoint> l(new LayoutEndpoint(std::move(executor), std::move(dir)));
-  std::error_code ec;
-  if (fs::exists(l->dir_ / "oci-layout", ec)) {
-    if (auto st = l->load(); !st) return st.error();
-    return l;
-  }
-  if (fs::exists(l->dir_, ec) && !fs::is_empty(l->dir_, ec))
-    return makeError(ErrorCode::kUsage, l->dir_.string() +
-                                            " exists and is not an OCI layout (no oci-layout file); name an empty "
-                                            "or new directory, or an existing layout to add to");
-  fs::create_directories(l->dir_ / "blobs" / "sha256", ec);
-  if (ec) return makeError(ErrorCode::kIo, "cannot create " + l->dir_.string() + ": " + ec.message());
-  if (auto st = l->saveIndex(); !st) return st.error();
-  if (auto st = writeFileAtomically(l->dir_ / "oci-layout", kLayoutFile); !st) return st.error();
+  auto name = "oci:" + dir.string();
+  std::unique_ptr<LayoutEndpoint> l(new LayoutEndpoint(std::move(executor), std::move(dir), std::move(name)));
+  if (auto st = l->initialize(); !st) return st.error();
   return l;
 }
 
+Result<std::unique_ptr<LayoutEndpoint>> LayoutEndpoint::createArchive(boost::asio::any_io_executor executor,
+                                                                      fs::path file) {
+  std::error_code ec;
+  if (fs::exists(file, ec))
+    return makeError(ErrorCode::kUsage, file.string() +
+                                            " exists: an archive is written whole, never added to; name a new "
+                                            "file or remove this one");
+  auto staging = file;
+  staging += ".partial.d";
+  auto name = "oci-archive:" + file.string();
+  std::unique_ptr<LayoutEndpoint> l(new LayoutEndpoint(std::move(executor), std::move(staging), std::move(name)));
+  l->archive_ = std::move(file);
+  if (auto st = l->initialize(); !st) return st.error();
+  return l;
+}
+
+Status LayoutEndpoint::initialize() {
+  std::error_code ec;
+  if (fs::exists(dir_ / "oci-layout", ec)) return load();
+  if (fs::exists(dir_, ec) && !fs::is_empty(dir_, ec))
+    return makeError(ErrorCode::kUsage, dir_.string() +
+                                            " exists and is not an OCI layout (no oci-layout file); name an empty "
+                                            "or new directory, or an existing layout to add to");
+  fs::create_directories(dir_ / "blobs" / "sha256", ec);
+  if (ec) return makeError(ErrorCode::kIo, "cannot create " + dir_.string() + ": " + ec.message());
+  if (auto st = saveIndex(); !st) return st;
+  return writeFileAtomically(dir_ / "oci-layout", kLayoutFile);
+}
+
+std::optional<std::uint64_t> LayoutEndpoint::storedSize(const std::string& rel) const {
+  if (tar_) {
+    auto it = tar_->find(rel);
+    if (it == tar_->end()) return std::nullopt;
+    return it->second.size;
+  }
+  std::error_code ec;
+  if (!fs::is_regular_file(dir_ / rel, ec)) return std::nullopt;
+  const auto size = fs::file_size(dir_ / rel, ec);
+  if (ec) return std::nullopt;
+  return size;
+}
+
+namespace {
+Result<std::unique_ptr<FileBlobStream>> openRange(const fs::path& file, std::uint64_t start, std::uint64_t length,
+                                                  const std::string& what) {
+  std::FILE* f = std::fopen(file.c_str(), "rb");
+  if (!f) return makeError(ErrorCode::kIo, "cannot read " + what + ": " + sysError());
+  if (::fseeko(f, static_cast<off_t>(start), SEEK_SET) != 0) {
+    std::fclose(f);
+    return makeError(ErrorCode::kIo, "cannot read " + what + ": " + sysError());
+  }
+  return std::make_unique<FileBlobStream>(f, length);
+}
+}  // namespace
+
+Result<std::unique_ptr<BlobStream>> LayoutEndpoint::openStored(const std::string& rel, std::uint64_t offset) const {
+  const auto size = storedSize(rel);
+  if (!size) return makeError(ErrorCode::kNotFound, rel + " is not in " + name_);
+  const fs::path file = tar_ ? archive_ : dir_ / rel;
+  const std::uint64_t start = tar_ ? tar_->at(rel).offset : 0;
+  if (offset > *size) return makeError(ErrorCode::kIntegrity, rel + " in " + name_ + " is shorter than asked for");
+  auto stream = openRange(file, start + offset, *size - offset, rel + " in " + name_);
+  if (!stream) return stream.error();
+  return std::unique_ptr<BlobStream>(std::move(*stream));
+}
+
+Result<std::string> LayoutEndpoint::readStored(const std::string& rel, std::size_t limit) const {
+  const auto size = storedSize(rel);
+  if (!size) return makeError(ErrorCode::kNotFound, rel + " is not in " + name_);
+  if (*size > limit)
+    return makeError(ErrorCode::kIntegrity, rel + " in " + name_ + " is over " + std::to_string(limit) + " bytes");
+  const fs::path file = tar_ ? archive_ : dir_ / rel;
+  auto stream = openRange(file, tar_ ? tar_->at(rel).offset : 0, *size, rel + " in " + name_);
+  if (!stream) return stream.error();
+  std::string bytes(static_cast<std::size_t>(*size), '\0');
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    auto n = (*stream)->readNow(bytes.data() + got, bytes.size() - got);
+    if (!n) return n.error();
+    if (*n == 0) return makeError(ErrorCode::kIntegrity, rel + " in " + name_ + " ends early");
+    got += *n;
+  }
+  return bytes;
+}
+
 Status LayoutEndpoint::load() {
-  const std::string where = dir_.string();
-  std::ifstream marker(dir_ / "oci-layout");
-  if (!marker) return makeError(ErrorCode::kUsage, where + " is not an OCI image layout (no oci-layout file)");
-  std::stringstream ms;
-  ms << marker.rdbuf();
-  auto version = parseBoundedJson(ms.str(), JsonBounds{4096, 4}, ErrorCode::kIntegrity, where + "/oci-layout");
+  const std::string where = name_;
+  auto marker = readStored("oci-layout", 4096);
+  if (!marker) {
+    if (marker.error().code == ErrorCode::kNotFound)
+      return makeError(ErrorCode::kUsage, where + " is not an OCI image layout (no oci-layout file)");
+    return marker.error();
+  }
+  auto version = parseBoundedJson(*marker, JsonBounds{4096, 4}, ErrorCode::kIntegrity, where + "/oci-layout");
   if (!version) return version.error();
   if (!version->is_object() || !version->contains("imageLayoutVersion"))
     return makeError(ErrorCode::kIntegrity, where + "/oci-layout has no imageLayoutVersion");
-  std::ifstream in(dir_ / "index.json");
-  if (!in) return makeError(ErrorCode::kIntegrity, where + " has no index.json: the layout is incomplete");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto index = parseBoundedJson(ss.str(), kIndexBounds, ErrorCode::kIntegrity, where + "/index.json");
+  auto text = readStored("index.json", kIndexBounds.maxBytes);
+  if (!text) return makeError(ErrorCode::kIntegrity, where + " has no readable index.json: " + text.error().message);
+  auto index = parseBoundedJson(*text, kIndexBounds, ErrorCode::kIntegrity, where + "/index.json");
   if (!index) return index.error();
   if (!index->is_object() || !(*index)["manifests"].is_array())
     return makeError(ErrorCode::kIntegrity, where + "/index.json is not an image index (no manifests array)");
@@ -173,19 +267,17 @@ fs::path LayoutEndpoint::blobPath(const oci::Digest& d) const { return dir_ / "b
 Result<std::string> LayoutEndpoint::readChecked(const oci::Digest& d, std::size_t limit, std::string_view what) const {
   if (d.algorithm() != "sha256")
     return makeError(ErrorCode::kIntegrity, std::string(what) + " " + d.str() + ": only sha256 blobs are read");
-  std::ifstream in(blobPath(d), std::ios::binary);
-  if (!in) return makeError(ErrorCode::kNotFound, std::string(what) + " " + d.str() + " is not in " + name_);
-  std::string bytes;
-  bytes.resize(limit + 1);
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  bytes.resize(static_cast<std::size_t>(in.gcount()));
-  if (bytes.size() > limit)
-    return makeError(ErrorCode::kIntegrity, std::string(what) + " " + d.str() + " in " + name_ + " is over " +
-                                                std::to_string(limit) + " bytes");
+  auto stored = readStored(blobName(d), limit);
+  if (!stored) {
+    if (stored.error().code == ErrorCode::kNotFound)
+      return makeError(ErrorCode::kNotFound, std::string(what) + " " + d.str() + " is not in " + name_);
+    return stored.error().context(std::string(what) + " " + d.str());
+  }
+  const std::string& bytes = *stored;
   if (oci::Digest::ofBytes(bytes) != d)
     return makeError(ErrorCode::kIntegrity, std::string(what) + " " + d.str() + " in " + name_ +
                                                 " does not hash to its digest: the layout was altered or damaged");
-  return bytes;
+  return std::move(*stored);
 }
 
 Result<ManifestInfo> LayoutEndpoint::resolve(const std::string& repo, const std::string& reference) const {
@@ -224,6 +316,7 @@ Task<Result<FetchedManifest>> LayoutEndpoint::getManifest(std::string repo, std:
 }
 
 Status LayoutEndpoint::writeStored(const oci::Digest& d, std::string_view bytes) const {
+  if (tar_) return makeError(ErrorCode::kInternal, name_ + " is opened for reading");
   std::error_code ec;
   if (fs::exists(blobPath(d), ec)) return {};
   return writeFileAtomically(blobPath(d), bytes);
@@ -263,8 +356,7 @@ Task<Result<std::optional<std::string>>> LayoutEndpoint::getReferrers(std::strin
 }
 
 Task<Result<bool>> LayoutEndpoint::blobExists(std::string, oci::Digest digest, CancelTokenPtr) {
-  std::error_code ec;
-  co_return digest.algorithm() == "sha256" && fs::is_regular_file(blobPath(digest), ec);
+  co_return digest.algorithm() == "sha256" && storedSize(blobName(digest)).has_value();
 }
 
 Task<Result<std::string>> LayoutEndpoint::getBlob(std::string, oci::Digest digest, std::size_t limit, CancelTokenPtr) {
@@ -275,17 +367,9 @@ Task<Result<std::unique_ptr<BlobStream>>> LayoutEndpoint::openBlob(std::string, 
                                                                    std::uint64_t offset, CancelTokenPtr) {
   if (digest.algorithm() != "sha256")
     co_return makeError(ErrorCode::kIntegrity, "blob " + digest.str() + ": only sha256 blobs are read");
-  std::error_code ec;
-  const auto size = fs::file_size(blobPath(digest), ec);
-  if (ec) co_return makeError(ErrorCode::kNotFound, "blob " + digest.str() + " is not in " + name_);
-  std::FILE* f = std::fopen(blobPath(digest).c_str(), "rb");
-  if (!f) co_return makeError(ErrorCode::kIo, "cannot read blob " + digest.str() + " in " + name_ + ": " + sysError());
-  if (offset > size || ::fseeko(f, static_cast<off_t>(offset), SEEK_SET) != 0) {
-    std::fclose(f);
-    co_return makeError(ErrorCode::kIntegrity, "blob " + digest.str() + " in " + name_ + " is shorter than " +
-                                                   std::to_string(offset) + " bytes");
-  }
-  co_return std::unique_ptr<BlobStream>(std::make_unique<FileBlobStream>(f, size - offset));
+  if (!storedSize(blobName(digest)))
+    co_return makeError(ErrorCode::kNotFound, "blob " + digest.str() + " is not in " + name_);
+  co_return openStored(blobName(digest), offset);
 }
 
 Task<Result<bool>> LayoutEndpoint::mountBlob(std::string repo, oci::Digest digest, std::string, CancelTokenPtr cancel) {
@@ -295,6 +379,7 @@ Task<Result<bool>> LayoutEndpoint::mountBlob(std::string repo, oci::Digest diges
 Task<Status> LayoutEndpoint::writeBlob(std::string, BlobFeed& feed, WriteOptions options) {
   const auto desc = feed.descriptor();
   const std::string what = "write blob " + desc.digest.shortStr() + " (" + std::to_string(desc.size) + " bytes)";
+  if (tar_) co_return makeError(ErrorCode::kInternal, name_ + " is opened for reading");
   if (desc.digest.algorithm() != "sha256")
     co_return makeError(ErrorCode::kIntegrity, what + ": only sha256 blobs are stored");
   TempFile out(dir_ / "blobs" / "sha256" / (".partial-" + desc.digest.hex() + "-" + std::to_string(++tempCounter_)));
@@ -319,6 +404,43 @@ Task<Status> LayoutEndpoint::writeBlob(std::string, BlobFeed& feed, WriteOptions
     co_return makeError(ErrorCode::kIntegrity, what + " from " + feed.origin() + ": its bytes hash to sha256:" + got +
                                                    "; the source's copy is corrupt, nothing was stored");
   co_return out.commitAs(blobPath(desc.digest));
+}
+
+Task<Status> LayoutEndpoint::finish(CancelTokenPtr) {
+  if (archive_.empty() || tar_) co_return Status{};
+  co_return pack();
+}
+
+// The staging layout into <FILE>.partial, renamed to FILE once flushed; then the staging goes.
+Status LayoutEndpoint::pack() const {
+  auto partial = archive_;
+  partial += ".partial";
+  auto tar = TarWriter::create(partial);
+  if (!tar) return tar.error();
+  auto fail = [&](Error e) {
+    std::error_code ec;
+    fs::remove(partial, ec);
+    return e.context("pack " + archive_.string());
+  };
+  for (const char* name : {"oci-layout", "index.json"})
+    if (auto st = tar->addFile(name, dir_ / name); !st) return fail(st.error());
+  for (const char* name : {"blobs/", "blobs/sha256/"})
+    if (auto st = tar->addDirectory(name); !st) return fail(st.error());
+  std::error_code ec;
+  std::vector<std::string> blobs;
+  for (const auto& entry : fs::directory_iterator(dir_ / "blobs" / "sha256", ec)) {
+    const auto file = entry.path().filename().string();
+    if (!file.starts_with(".")) blobs.push_back(file);  // .partial-*: writes that never completed
+  }
+  if (ec) return fail(makeError(ErrorCode::kIo, "listing " + dir_.string() + ": " + ec.message()));
+  std::sort(blobs.begin(), blobs.end());  // the same layout gives the same archive
+  for (const auto& hex : blobs)
+    if (auto st = tar->addFile("blobs/sha256/" + hex, dir_ / "blobs" / "sha256" / hex); !st) return fail(st.error());
+  if (auto st = tar->finish(); !st) return fail(st.error());
+  fs::rename(partial, archive_, ec);
+  if (ec) return fail(makeError(ErrorCode::kIo, "renaming " + partial.string() + ": " + ec.message()));
+  fs::remove_all(dir_, ec);  // the archive is whole; the staging copy is no longer needed
+  return {};
 }
 
 }  // namespace autonomy::endpoint

@@ -9,11 +9,17 @@
 // Written blobs go to a temporary name and are renamed once their digest checks; index.json is
 // replaced whole after the content it names: a tag in the layout never names missing content.
 // Everything read from a layout is checked against its digest: the layout is not trusted.
+//
+// An OCI archive is such a layout in a tar. It is read in place (headers scanned, blobs read at
+// their offsets, nothing extracted). It is written as a layout in `<FILE>.partial.d/` beside it,
+// packed into `<FILE>.partial` when the run ends and renamed to FILE only when complete: an
+// interrupted export never leaves a file that looks whole, and running it again continues.
 #include <filesystem>
 #include <map>
 #include <vector>
 
 #include "engine/endpoint/Endpoint.hpp"
+#include "engine/endpoint/Tar.hpp"
 
 namespace autonomy::endpoint {
 
@@ -27,6 +33,13 @@ class LayoutEndpoint final : public Endpoint {
   // layout keeps what it holds and gains what is written.
   static Result<std::unique_ptr<LayoutEndpoint>> create(boost::asio::any_io_executor executor,
                                                         std::filesystem::path dir);
+  // An OCI archive to read; truncated or corrupt is a clear error here, before any copy.
+  static Result<std::unique_ptr<LayoutEndpoint>> openArchive(boost::asio::any_io_executor executor,
+                                                             std::filesystem::path file);
+  // An OCI archive to write (FILE must not exist yet; an interrupted earlier export's staging
+  // directory is reused).
+  static Result<std::unique_ptr<LayoutEndpoint>> createArchive(boost::asio::any_io_executor executor,
+                                                               std::filesystem::path file);
 
   const std::string& name() const override { return name_; }
   boost::asio::any_io_executor executor() const override { return executor_; }
@@ -46,6 +59,7 @@ class LayoutEndpoint final : public Endpoint {
   Task<Result<bool>> mountBlob(std::string repo, oci::Digest digest, std::string fromRepo,
                                CancelTokenPtr cancel) override;
   Task<Status> writeBlob(std::string repo, BlobFeed& feed, WriteOptions options) override;
+  Task<Status> finish(CancelTokenPtr cancel) override;
 
   // The index as it stands (for tests and the inventory).
   struct Entry {
@@ -57,10 +71,17 @@ class LayoutEndpoint final : public Endpoint {
   const std::vector<Entry>& entries() const { return entries_; }
 
  private:
-  LayoutEndpoint(boost::asio::any_io_executor executor, std::filesystem::path dir);
+  LayoutEndpoint(boost::asio::any_io_executor executor, std::filesystem::path dir, std::string name);
   Status load();
+  Status initialize();
+  // A file of the layout by its relative name, from the directory or the archive.
+  std::optional<std::uint64_t> storedSize(const std::string& rel) const;
+  Result<std::string> readStored(const std::string& rel, std::size_t limit) const;
+  Result<std::unique_ptr<BlobStream>> openStored(const std::string& rel, std::uint64_t offset) const;
+  Status pack() const;
   Status saveIndex() const;
   std::filesystem::path blobPath(const oci::Digest& d) const;
+  static std::string blobName(const oci::Digest& d) { return "blobs/sha256/" + d.hex(); }
   // A stored blob's bytes, at most `limit`, checked against its digest.
   Result<std::string> readChecked(const oci::Digest& d, std::size_t limit, std::string_view what) const;
   Result<ManifestInfo> resolve(const std::string& repo, const std::string& reference) const;
@@ -72,6 +93,8 @@ class LayoutEndpoint final : public Endpoint {
   std::vector<Entry> entries_;
   std::map<std::string, std::size_t> byRef_;  // refName -> entries_ index
   std::uint64_t tempCounter_ = 0;
+  std::filesystem::path archive_;                        // the archive read, or to be written
+  std::optional<std::map<std::string, TarMember>> tar_;  // reading an archive: where each file sits
 };
 
 }  // namespace autonomy::endpoint

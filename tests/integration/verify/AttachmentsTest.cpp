@@ -256,5 +256,55 @@ TEST_F(verify_AirGap, ImportRefusesAnEditedBlobASwappedManifestAMissingSignature
   EXPECT_NE(notLayout.result.stderrText.find("is not an OCI image layout"), std::string::npos) << notLayout.describe();
 }
 
+// The same through an OCI archive (one file on the medium): written under a temporary name and
+// renamed only when whole; read in place; a truncated copy is refused before B is touched.
+TEST_F(verify_AirGap, AnArchiveCarriesTheSameAndATruncatedOneIsRefused) {
+  const auto key = writeKey(signer);
+  const auto file = work() / "usb" / "fleet.tar";
+  std::filesystem::create_directories(file.parent_path());
+  const auto out = runCli({"registry", "sync", "--from-registry", a().host(), "--to-archive", file.string(), "--repos",
+                           repo + ":v1", "--allow-insecure-registry", "--pub-key", key.string()});
+  ASSERT_EQ(out.exitCode(), 0) << out.describe();
+  EXPECT_EQ(catalogJson(out)["to"], "oci-archive:" + file.string());
+  ASSERT_TRUE(std::filesystem::exists(file));
+  for (const auto& entry : std::filesystem::directory_iterator(file.parent_path()))
+    EXPECT_EQ(entry.path().filename().string(), "fleet.tar") << "left behind: " << entry.path();
+
+  // GNU tar lists it as an OCI layout.
+  auto listing = runCommand({"tar", "-tf", file.string()});
+  ASSERT_EQ(listing.exitCode, 0) << listing.describe();
+  EXPECT_NE(listing.stdoutText.find("oci-layout"), std::string::npos);
+  EXPECT_NE(listing.stdoutText.find("blobs/sha256/" + image.digest.hex()), std::string::npos);
+
+  // A copy cut short on the way: refused with a clear error, B untouched.
+  const auto cut = work() / "cut.tar";
+  std::filesystem::copy_file(file, cut);
+  std::filesystem::resize_file(cut, std::filesystem::file_size(cut) / 2);
+  const auto refused = runCli({"registry", "sync", "--from-archive", cut.string(), "--to-registry", b().host(),
+                               "--repos", repo + ":v1", "--allow-insecure-registry", "--pub-key", key.string()});
+  EXPECT_EQ(refused.exitCode(), 2) << refused.describe();
+  EXPECT_NE(refused.result.stderrText.find("truncated"), std::string::npos) << refused.describe();
+  expectUntouched(b(), repo);
+
+  const auto in = runCli({"registry", "sync", "--from-archive", file.string(), "--to-registry", b().host(), "--repos",
+                          repo + ":v1", "--allow-insecure-registry", "--pub-key", key.string()});
+  ASSERT_EQ(in.exitCode(), 0) << in.describe();
+  EXPECT_EQ(seedJson(in, repo)["source"], "oci-archive:" + file.string() + "/" + repo + ":v1");
+  expectAttachmentsAt(b());
+
+  // skopeo reads the archive too.
+  auto sk =
+      runCommand({"skopeo", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false",
+                  "oci-archive:" + file.string() + ":" + repo + ":v1", "docker://" + c().host() + "/" + repo + ":v1"});
+  ASSERT_EQ(sk.exitCode, 0) << sk.describe();
+  EXPECT_EQ(tagDigest(c(), repo, "v1"), image.digest.str());
+
+  // An archive is written whole, never added to.
+  const auto again = runCli({"registry", "sync", "--from-registry", a().host(), "--to-archive", file.string(),
+                             "--repos", repo + ":v1", "--allow-insecure-registry", "--pub-key", key.string()});
+  EXPECT_EQ(again.exitCode(), 2) << again.describe();
+  EXPECT_NE(again.result.stderrText.find("never added to"), std::string::npos) << again.describe();
+}
+
 }  // namespace
 }  // namespace autonomy::testing::verifyit
