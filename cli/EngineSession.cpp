@@ -5,6 +5,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 
+#include "engine/copy/Inventory.hpp"
 #include "engine/endpoint/LayoutEndpoint.hpp"
 #include "engine/endpoint/RegistryEndpoint.hpp"
 
@@ -17,6 +18,17 @@ struct EngineSession::Signals {
 };
 
 EngineSession::EngineSession() : pool_(io_.get_executor()) {}
+
+namespace {
+// --have: the export leaves out what the far side's inventory says it holds.
+Status applyHave(const EndpointArg& arg, endpoint::LayoutEndpoint& layout) {
+  if (arg.have.empty()) return {};
+  auto inv = copy::readInventory(arg.have);
+  if (!inv) return inv.error();
+  layout.leaveOut(std::move(inv->blobs), inv->registry);
+  return {};
+}
+}  // namespace
 
 Result<std::unique_ptr<EngineSession>> EngineSession::create(const EndpointArg& from, const EndpointArg& to,
                                                              const RegistryFlags& flags) {
@@ -35,12 +47,14 @@ Result<std::unique_ptr<EngineSession>> EngineSession::create(const EndpointArg& 
       auto layout = source ? endpoint::LayoutEndpoint::open(executor, arg.layout)
                            : endpoint::LayoutEndpoint::create(executor, arg.layout);
       if (!layout) return layout.error().context(source ? "--from-layout" : "--to-layout");
+      if (auto st = applyHave(arg, **layout); !st) return st.error();
       return std::unique_ptr<endpoint::Endpoint>(std::move(*layout));
     }
     if (!arg.archive.empty()) {
       auto archive = source ? endpoint::LayoutEndpoint::openArchive(executor, arg.archive)
                             : endpoint::LayoutEndpoint::createArchive(executor, arg.archive);
       if (!archive) return archive.error().context(source ? "--from-archive" : "--to-archive");
+      if (auto st = applyHave(arg, **archive); !st) return st.error();
       return std::unique_ptr<endpoint::Endpoint>(std::move(*archive));
     }
     registry::RegistrySettings rs;

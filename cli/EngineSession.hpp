@@ -25,6 +25,7 @@ struct EndpointArg {
   std::string registry;
   std::filesystem::path layout;   // set: the layout, not a registry
   std::filesystem::path archive;  // set: the archive, not a registry
+  std::filesystem::path have;     // a destination layout or archive: leave out what this inventory holds
   bool isLocal() const { return !layout.empty() || !archive.empty(); }
   // For messages and the catalog: the host, `oci:DIR` or `oci-archive:FILE`.
   std::string describe() const {
@@ -42,7 +43,7 @@ class EngineSession {
                                                        const RegistryFlags& flags);
   static Result<std::unique_ptr<EngineSession>> create(const std::string& fromHost, const std::string& toHost,
                                                        const RegistryFlags& flags) {
-    return create(EndpointArg{fromHost, {}, {}}, EndpointArg{toHost, {}, {}}, flags);
+    return create(EndpointArg{fromHost, {}, {}, {}}, EndpointArg{toHost, {}, {}, {}}, flags);
   }
 
   boost::asio::io_context& io() { return io_; }

@@ -111,9 +111,9 @@ Result<std::pair<EndpointArg, EndpointArg>> endpointsOf(const SyncArgs& args) {
                        "give exactly one of --" + side + "-registry, --" + side + "-layout or --" + side + "-archive");
     if (!registry.empty()) {
       if (auto st = oci::validateRegistryHost(registry); !st) return st.error().context("--" + side + "-registry");
-      return EndpointArg{registry, {}, {}};
+      return EndpointArg{registry, {}, {}, {}};
     }
-    return EndpointArg{{}, layout, archive};
+    return EndpointArg{{}, layout, archive, {}};
   };
   auto from = pick(args.fromRegistry, args.fromLayout, args.fromArchive, "from");
   if (!from) return from.error();
@@ -121,6 +121,13 @@ Result<std::pair<EndpointArg, EndpointArg>> endpointsOf(const SyncArgs& args) {
   if (!to) return to.error();
   if (from->isLocal() && to->isLocal())
     return makeError(ErrorCode::kUsage, "both ends are layouts or archives: one end of a sync must be a registry");
+  if (!args.have.empty()) {
+    if (!to->isLocal())
+      return makeError(ErrorCode::kUsage,
+                       "--have leaves blobs out of an export: it needs --to-layout or --to-archive (a registry "
+                       "destination is asked what it holds)");
+    to->have = args.have;
+  }
   return std::pair{*from, *to};
 }
 

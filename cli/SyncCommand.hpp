@@ -25,6 +25,7 @@ struct SyncArgs {
   std::string toLayout;     // --to-layout DIR instead of --to-registry
   std::string fromArchive;  // --from-archive FILE instead of --from-registry
   std::string toArchive;    // --to-archive FILE instead of --to-registry
+  std::string have;         // --have FILE: an inventory of the far side (exports only)
   std::vector<std::string> repos;
   std::string out = ".";
   bool keepGoing = false;

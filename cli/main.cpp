@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/ExitCodes.hpp"
+#include "cli/InventoryCommand.hpp"
 #include "cli/JobsCommand.hpp"
 #include "cli/SidecarCommand.hpp"
 #include "cli/SyncCommand.hpp"
@@ -80,6 +81,11 @@ int main(int argc, char** argv) {
                       "import: read the repos from this OCI archive (a tar of a layout; verified again, fail-closed)");
   syncCmd->add_option("--to-archive", sync.toArchive,
                       "export: write the repos into a new OCI archive FILE (renamed into place only when complete)");
+  syncCmd
+      ->add_option("--have", sync.have,
+                   "with --to-layout/--to-archive: an inventory of the far side (`registry inventory`); blobs it "
+                   "holds are left out of the export")
+      ->check(CLI::ExistingFile);
   syncCmd->add_option("--repos", sync.repos, "repo[:tag] paths to replicate (comma-separated or repeated); required")
       ->required();
   syncCmd->add_option("--out", sync.out, "directory for the catalog roll-up + per-repo subdirs")->default_val(".");
@@ -121,6 +127,8 @@ int main(int argc, char** argv) {
   CLI::App* sidecarPut = nullptr;
   CLI::App* sidecarGet = nullptr;
   addSidecarCommands(*registry, sidecar, &sidecarPut, &sidecarGet);
+  InventoryArgs inventory;
+  auto* inventoryCmd = addInventoryCommand(*registry, inventory);
   JobsArgs jobs;
   const auto jobsCmds = addJobsCommands(*registry, jobs);
   for (auto* sub : registry->get_subcommands({})) sub->fallthrough();
@@ -139,7 +147,7 @@ int main(int argc, char** argv) {
   configureLogging(verbose, quiet);
   for (auto* host : {&sync.fromRegistry, &sync.toRegistry})
     if (!host->empty()) *host = autonomy::oci::canonicalRegistryHost(*host);
-  sync.quiet = seed.quiet = jobs.quiet = quiet;
+  sync.quiet = seed.quiet = jobs.quiet = inventory.quiet = quiet;
   sync.progressInterval = seed.progressInterval = progressInterval;
   // Engine settings that belong to the daemon's config when the run is handed over (--via).
   for (const char* name :
@@ -151,6 +159,7 @@ int main(int argc, char** argv) {
     if (seedCmd->parsed()) return runSeed(seed);
     if (catalogCmd->parsed()) return runSeedCatalog(catalogArgs);
     if (sidecarPut->parsed()) return runSidecarPut(sidecar);
+    if (inventoryCmd->parsed()) return runInventory(inventory);
     if (sidecarGet->parsed()) return runSidecarGet(sidecar);
     if (int rc = runJobsCommand(jobsCmds, jobs); rc >= 0) return rc;
   } catch (const std::exception& e) {

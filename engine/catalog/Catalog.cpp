@@ -24,12 +24,15 @@ json toJson(const Catalog& c) {
   j["result"] = c.result();
   json counts = json::object();
   std::uint64_t bytes = 0;
+  std::uint64_t present = 0;
   for (const auto& r : c.repos) {
     counts[r.status] = counts.value(r.status, 0) + 1;
     bytes += r.bytesSent;
+    present += r.bytesPresent;
   }
   j["counts"] = counts;
   j["bytes_sent"] = bytes;
+  j["bytes_present"] = present;
   j["repos"] = json::array();
   for (const auto& r : c.repos) {
     json line = toJson(r);

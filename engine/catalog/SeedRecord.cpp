@@ -55,6 +55,7 @@ json toJson(const SeedRecord& r) {
   }
   j["blobs"] = {{"copied", r.blobsCopied}, {"mounted", r.blobsMounted}, {"present", r.blobsPresent}};
   j["bytes_sent"] = r.bytesSent;
+  j["bytes_present"] = r.bytesPresent;
   j["manifests_pushed"] = r.manifestsPushed;
   j["attachments"] = json::array();
   for (const auto& a : r.attachments)
@@ -118,6 +119,7 @@ Result<SeedRecord> seedRecordFromJson(const json& j, const std::string& origin) 
       r.blobsPresent = j["blobs"].value("present", std::uint64_t{0});
     }
     r.bytesSent = j.value("bytes_sent", std::uint64_t{0});
+    r.bytesPresent = j.value("bytes_present", std::uint64_t{0});
     r.manifestsPushed = j.value("manifests_pushed", std::uint64_t{0});
     for (const auto& a : j.value("attachments", json::array()))
       r.attachments.push_back({a.value("kind", ""), a.value("ref", ""), a.value("digest", ""), a.value("status", "")});

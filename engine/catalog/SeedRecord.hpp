@@ -63,6 +63,7 @@ struct SeedRecord {
   std::uint64_t blobsMounted = 0;
   std::uint64_t blobsPresent = 0;
   std::uint64_t bytesSent = 0;
+  std::uint64_t bytesPresent = 0;  // blob bytes not sent: the destination had them
   std::uint64_t manifestsPushed = 0;
   std::vector<AttachmentRecord> attachments;
   std::vector<SidecarRecord> sidecars;

@@ -108,6 +108,7 @@ Task<Status> ensureBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
     if (ledger.holds(desc.digest, dstRepo)) {
       if (declined) co_await ctx->dest->dropDeclinedMount(dstRepo, desc.digest);
       ++stats->blobsPresent;
+      stats->bytesPresent += desc.size;
       co_return Status{};
     }
     // Another repo of this run holds it at B: mount it without the claim. Mounts of one blob
@@ -138,6 +139,7 @@ Task<Status> ensureBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
     if (*exists) {
       ledger.record(desc.digest, dstRepo);
       ++stats->blobsPresent;
+      stats->bytesPresent += desc.size;
       co_return Status{};
     }
   }

@@ -15,6 +15,7 @@ struct CopyStats {
   std::uint64_t blobsCopied = 0;
   std::uint64_t blobsMounted = 0;
   std::uint64_t blobsPresent = 0;
+  std::uint64_t bytesPresent = 0;  // blobs not sent because the destination had them (or --have said so)
   std::uint64_t bytesSent = 0;
   std::uint64_t manifestsPushed = 0;
 };

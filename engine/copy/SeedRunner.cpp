@@ -19,6 +19,7 @@ void applyStats(catalog::SeedRecord& r, const CopyStats& s) {
   r.blobsCopied = s.blobsCopied;
   r.blobsMounted = s.blobsMounted;
   r.blobsPresent = s.blobsPresent;
+  r.bytesPresent = s.bytesPresent;
   r.bytesSent = s.bytesSent;
   r.manifestsPushed = s.manifestsPushed;
 }

@@ -246,13 +246,16 @@ Status LayoutEndpoint::load() {
     if (!e.refName.empty()) byRef_[e.refName] = entries_.size();
     entries_.push_back(std::move(e));
   }
-  return {};
+  return loadPartial();
 }
 
 Status LayoutEndpoint::saveIndex() const {
   nlohmann::ordered_json index;
   index["schemaVersion"] = 2;
   index["mediaType"] = std::string(oci::media::kOciIndex);
+  if (!leftOut_.empty())
+    index["annotations"] = {
+        {kPartialAnnotation, "blobs held by " + heldBy_ + " are left out: see " + std::string(kPartialFile)}};
   index["manifests"] = nlohmann::ordered_json::array();
   for (const auto& e : entries_) {
     nlohmann::ordered_json m{{"mediaType", e.mediaType}, {"digest", e.digest.str()}, {"size", e.size}};
@@ -355,8 +358,51 @@ Task<Result<std::optional<std::string>>> LayoutEndpoint::getReferrers(std::strin
   co_return std::optional<std::string>{};  // no referrers API: the fallback tag carries them
 }
 
-Task<Result<bool>> LayoutEndpoint::blobExists(std::string, oci::Digest digest, CancelTokenPtr) {
-  co_return digest.algorithm() == "sha256" && storedSize(blobName(digest)).has_value();
+void LayoutEndpoint::leaveOut(std::map<std::string, std::set<oci::Digest>> held, std::string heldBy) {
+  held_ = std::move(held);
+  heldBy_ = std::move(heldBy);
+}
+
+Task<Result<bool>> LayoutEndpoint::blobExists(std::string repo, oci::Digest digest, CancelTokenPtr) {
+  if (digest.algorithm() != "sha256") co_return false;
+  if (storedSize(blobName(digest))) co_return true;
+  auto held = held_.find(repo);
+  if (held == held_.end() || !held->second.count(digest)) co_return false;
+  // Recorded before any tag that needs it is written.
+  if (leftOut_[repo].insert(digest).second) {
+    if (auto st = savePartial(); !st) co_return st.error();
+  }
+  co_return true;
+}
+
+Status LayoutEndpoint::savePartial() const {
+  nlohmann::ordered_json j;
+  j["held_by"] = heldBy_;
+  j["left_out"] = nlohmann::ordered_json::object();
+  for (const auto& [repo, digests] : leftOut_) {
+    auto& list = j["left_out"][repo] = nlohmann::ordered_json::array();
+    for (const auto& d : digests) list.push_back(d.str());
+  }
+  return writeFileAtomically(dir_ / kPartialFile, j.dump(2) + "\n");
+}
+
+Status LayoutEndpoint::loadPartial() {
+  if (!storedSize(kPartialFile)) return {};
+  auto text = readStored(kPartialFile, kIndexBounds.maxBytes);
+  if (!text) return text.error();
+  auto j = parseBoundedJson(*text, kIndexBounds, ErrorCode::kIntegrity, name_ + "/" + kPartialFile);
+  if (!j) return j.error();
+  if (!j->is_object() || !(*j)["left_out"].is_object())
+    return makeError(ErrorCode::kIntegrity, name_ + "/" + kPartialFile + " has no left_out map");
+  heldBy_ = j->value("held_by", "");
+  for (const auto& [repo, list] : (*j)["left_out"].items()) {
+    if (!list.is_array()) continue;
+    for (const auto& d : list) {
+      if (!d.is_string()) continue;
+      if (auto digest = oci::Digest::parse(d.get<std::string>())) leftOut_[repo].insert(*digest);
+    }
+  }
+  return {};
 }
 
 Task<Result<std::string>> LayoutEndpoint::getBlob(std::string, oci::Digest digest, std::size_t limit, CancelTokenPtr) {
@@ -367,8 +413,15 @@ Task<Result<std::unique_ptr<BlobStream>>> LayoutEndpoint::openBlob(std::string, 
                                                                    std::uint64_t offset, CancelTokenPtr) {
   if (digest.algorithm() != "sha256")
     co_return makeError(ErrorCode::kIntegrity, "blob " + digest.str() + ": only sha256 blobs are read");
-  if (!storedSize(blobName(digest)))
+  if (!storedSize(blobName(digest))) {
+    for (const auto& [repo, digests] : leftOut_)
+      if (digests.count(digest))
+        co_return makeError(ErrorCode::kNotFound,
+                            "blob " + digest.str() + " was left out of this partial export (" + heldBy_ +
+                                " held it when the inventory was taken) and the destination does not hold it: take "
+                                "a new inventory there and export again, or export without --have");
     co_return makeError(ErrorCode::kNotFound, "blob " + digest.str() + " is not in " + name_);
+  }
   co_return openStored(blobName(digest), offset);
 }
 
@@ -422,8 +475,11 @@ Status LayoutEndpoint::pack() const {
     fs::remove(partial, ec);
     return e.context("pack " + archive_.string());
   };
-  for (const char* name : {"oci-layout", "index.json"})
+  for (const char* name : {"oci-layout", "index.json", kPartialFile}) {
+    std::error_code missing;
+    if (std::string_view(name) == kPartialFile && !fs::exists(dir_ / name, missing)) continue;
     if (auto st = tar->addFile(name, dir_ / name); !st) return fail(st.error());
+  }
   for (const char* name : {"blobs/", "blobs/sha256/"})
     if (auto st = tar->addDirectory(name); !st) return fail(st.error());
   std::error_code ec;

@@ -16,6 +16,7 @@
 // interrupted export never leaves a file that looks whole, and running it again continues.
 #include <filesystem>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "engine/endpoint/Endpoint.hpp"
@@ -24,6 +25,9 @@
 namespace autonomy::endpoint {
 
 inline constexpr const char* kRefNameAnnotation = "org.opencontainers.image.ref.name";
+// On index.json of a layout that leaves out blobs the far side holds (see leaveOut()).
+inline constexpr const char* kPartialAnnotation = "org.autonomy-syncd.layout.partial";
+inline constexpr const char* kPartialFile = "autonomy-partial.json";
 
 class LayoutEndpoint final : public Endpoint {
  public:
@@ -61,6 +65,13 @@ class LayoutEndpoint final : public Endpoint {
   Task<Status> writeBlob(std::string repo, BlobFeed& feed, WriteOptions options) override;
   Task<Status> finish(CancelTokenPtr cancel) override;
 
+  // The sneakernet delta: blobs `heldBy` already holds, per repo (`sync --have`). They count as
+  // present and are not written; the layout records them in autonomy-partial.json and marks
+  // index.json partial, so an import knows they must already be at its destination.
+  void leaveOut(std::map<std::string, std::set<oci::Digest>> held, std::string heldBy);
+  // What a partial layout left out, per repo.
+  const std::map<std::string, std::set<oci::Digest>>& leftOut() const { return leftOut_; }
+
   // The index as it stands (for tests and the inventory).
   struct Entry {
     std::string refName;  // repo:tag
@@ -79,6 +90,8 @@ class LayoutEndpoint final : public Endpoint {
   Result<std::string> readStored(const std::string& rel, std::size_t limit) const;
   Result<std::unique_ptr<BlobStream>> openStored(const std::string& rel, std::uint64_t offset) const;
   Status pack() const;
+  Status savePartial() const;
+  Status loadPartial();
   Status saveIndex() const;
   std::filesystem::path blobPath(const oci::Digest& d) const;
   static std::string blobName(const oci::Digest& d) { return "blobs/sha256/" + d.hex(); }
@@ -95,6 +108,9 @@ class LayoutEndpoint final : public Endpoint {
   std::uint64_t tempCounter_ = 0;
   std::filesystem::path archive_;                        // the archive read, or to be written
   std::optional<std::map<std::string, TarMember>> tar_;  // reading an archive: where each file sits
+  std::map<std::string, std::set<oci::Digest>> held_;    // --have: at the far side already
+  std::string heldBy_;
+  std::map<std::string, std::set<oci::Digest>> leftOut_;
 };
 
 }  // namespace autonomy::endpoint

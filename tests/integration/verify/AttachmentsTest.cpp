@@ -306,5 +306,84 @@ TEST_F(verify_AirGap, AnArchiveCarriesTheSameAndATruncatedOneIsRefused) {
   EXPECT_NE(again.result.stderrText.find("never added to"), std::string::npos) << again.describe();
 }
 
+// The sneakernet delta: B's inventory comes back to the connected side, and the next export
+// leaves out the base layer B already holds. A registry without that layer refuses the import
+// before tagging.
+TEST_F(verify_AirGap, AnExportWithTheFarSidesInventoryLeavesOutWhatItHolds) {
+  const auto key = writeKey(signer);
+  const std::string app = "fleet/app";
+  const LayerSpec base(256 * 1024, 901);
+  auto build = [&](std::uint64_t seed) {
+    ImageSpec spec({base, LayerSpec(16 * 1024, seed)});
+    auto built = builder().image(spec);
+    if (!built) throw std::runtime_error(built.error().message);
+    return *built;
+  };
+  const auto v1 = build(902);
+  const auto v2 = build(903);
+  for (const auto& [tag, img] : {std::pair{std::string("v1"), v1}, std::pair{std::string("v2"), v2}}) {
+    push(a(), img, app, tag);
+    pushSignature(a(), app, img.digest, {signer.signImage(img.digest, identityFor(a(), app))});
+  }
+  // B got v1 on an earlier trip.
+  ASSERT_EQ(sync(a(), b(), {app + ":v1"}, {"--pub-key", key.string()}).exitCode(), 0);
+
+  const auto have = work() / "have.json";
+  // runCli adds `--out <have.json>`: the inventory's output file.
+  const auto inv = runCli(
+      {"registry", "inventory", "--registry", b().host(), "--repos", app + ":v1", "--allow-insecure-registry"}, have);
+  ASSERT_EQ(inv.exitCode(), 0) << inv.describe();
+  std::ifstream haveIn(have);
+  const auto haveJson = json::parse(haveIn, nullptr, false);
+  ASSERT_TRUE(haveJson.is_object()) << inv.describe();
+  EXPECT_EQ(haveJson["repos"][app].size(), 3u) << haveJson.dump(2);  // config, base, top layer of v1
+
+  auto exportV2 = [&](const std::filesystem::path& dir, bool withHave) {
+    std::vector<std::string> args{
+        "registry", "sync",      "--from-registry",           a().host(),  "--to-layout", dir.string(),
+        "--repos",  app + ":v2", "--allow-insecure-registry", "--pub-key", key.string()};
+    if (withHave) args.insert(args.end(), {"--have", have.string()});
+    return runCli(args);
+  };
+  const auto full = exportV2(work() / "full", false);
+  ASSERT_EQ(full.exitCode(), 0) << full.describe();
+  const auto partial = exportV2(work() / "partial", true);
+  ASSERT_EQ(partial.exitCode(), 0) << partial.describe();
+  const auto baseSize = v1.blobs[1].size;
+  ASSERT_EQ(v1.blobs[1].digest, v2.blobs[1].digest) << "the base layer is shared";
+  const auto fullBytes = seedJson(full, app)["bytes_sent"].get<std::uint64_t>();
+  const auto partialBytes = seedJson(partial, app)["bytes_sent"].get<std::uint64_t>();
+  EXPECT_EQ(fullBytes - partialBytes, baseSize) << seedJson(partial, app).dump(2);
+  EXPECT_EQ(seedJson(partial, app)["bytes_present"].get<std::uint64_t>(), baseSize);
+  EXPECT_EQ(catalogJson(partial)["bytes_present"].get<std::uint64_t>(), baseSize);
+  EXPECT_FALSE(std::filesystem::exists(work() / "partial" / "blobs" / "sha256" / v2.blobs[1].digest.hex()));
+  std::ifstream partialIndex(work() / "partial" / "index.json");
+  const auto pj = json::parse(partialIndex, nullptr, false);
+  EXPECT_TRUE(pj["annotations"].contains("org.autonomy-syncd.layout.partial")) << pj.dump(2);
+
+  // At a registry that does not hold the base layer: refused before the tag, saying what to do.
+  const auto refused =
+      runCli({"registry", "sync", "--from-layout", (work() / "partial").string(), "--to-registry", c().host(),
+              "--repos", app + ":v2", "--allow-insecure-registry", "--pub-key", key.string()});
+  EXPECT_EQ(refused.exitCode(), 1) << refused.describe();
+  EXPECT_NE(seedJson(refused, app)["error"]["message"].get<std::string>().find("left out of this partial export"),
+            std::string::npos)
+      << seedJson(refused, app).dump(2);
+  EXPECT_EQ(tagDigest(c(), app, "v2"), "");
+
+  // At B, which holds it: complete, and the image is whole.
+  const auto in = runCli({"registry", "sync", "--from-layout", (work() / "partial").string(), "--to-registry",
+                          b().host(), "--repos", app + ":v2", "--allow-insecure-registry", "--pub-key", key.string()});
+  ASSERT_EQ(in.exitCode(), 0) << in.describe();
+  EXPECT_EQ(tagDigest(b(), app, "v2"), v2.digest.str());
+  for (const auto& blob : v2.blobs) EXPECT_TRUE(hasBlob(b(), blob.digest)) << blob.digest.str();
+
+  // --have is for exports only.
+  const auto wrong =
+      runCli({"registry", "sync", "--from-registry", a().host(), "--to-registry", b().host(), "--repos", app + ":v2",
+              "--allow-insecure-registry", "--pub-key", key.string(), "--have", have.string()});
+  EXPECT_EQ(wrong.exitCode(), 2) << wrong.describe();
+}
+
 }  // namespace
 }  // namespace autonomy::testing::verifyit
