@@ -254,5 +254,51 @@ TEST_F(verify_Bundle, RekorKeyWithSkipVerifyIsAUsageError) {
   EXPECT_THAT(run.result.stderrText, HasSubstr("--rekor-pub-key and --skip-verify"));
 }
 
+// Air-gapped, with what cosign 3 and a fleet push today: a bundle-signed image, a bundle-signed
+// two-platform index and a lock sidecar go A -> OCI archive -> B, and every tag at B names what
+// it names at A (bundle referrers travel in the fallback index; the archive has no referrers API).
+TEST_F(verify_Bundle, BundlesIndexesAndSidecarsCrossAnArchiveUnchanged) {
+  const CosignSigner signer(KeyKind::kEcdsaP256);
+  const auto key = writeKey(signer);
+  const auto image = pushBundleSignedImage(a(), "fleet/app", "v1", 61, signer);
+  auto index = builder().index(multiPlatformSpec({"linux/amd64", "linux/arm64"}, {LayerSpec(kLayerBytes, 62)}));
+  ASSERT_TRUE(index) << index.error().message;
+  push(a(), *index, "fleet/multi", "v1");
+  pushReferrers(a(), "fleet/multi", *index, {bundleReferrer(*index, sigstoreJsBundle(signer, index->digest))},
+                IndexStyle::kCosign30);
+  const auto lock = writeFile("lock.json", R"({"pins":{"fleet/app":"v1"}})");
+  auto put =
+      runCommand({std::string(AUTONOMY_BIN_DIR) + "/autonomy", "registry", "sidecar", "put", "--registry", a().host(),
+                  "--repo", "fleet/app", "--kind", "lock", "--file", lock.string(), "--allow-insecure-registry"});
+  ASSERT_EQ(put.exitCode, 0) << put.describe();
+
+  const auto file = work() / "fleet.tar";
+  const std::vector<std::string> common{"--repos",       "fleet/app:v1,fleet/multi:v1", "--pub-key", key.string(),
+                                        "--copy-policy", "--allow-insecure-registry"};
+  std::vector<std::string> out{"registry", "sync", "--from-registry", a().host(), "--to-archive", file.string()};
+  out.insert(out.end(), common.begin(), common.end());
+  const auto exported = runCli(out);
+  ASSERT_EQ(exported.exitCode(), 0) << exported.describe();
+  std::vector<std::string> in{"registry", "sync", "--from-archive", file.string(), "--to-registry", b().host()};
+  in.insert(in.end(), common.begin(), common.end());
+  const auto imported = runCli(in);
+  ASSERT_EQ(imported.exitCode(), 0) << imported.describe();
+  EXPECT_EQ(seedJson(imported, "fleet/app")["verification"]["format"], "sigstore-bundle");
+  EXPECT_EQ(seedJson(imported, "fleet/multi")["verification"]["format"], "sigstore-bundle");
+  EXPECT_EQ(seedJson(imported, "fleet/multi")["platforms"].size(), 2u);
+
+  for (const auto& [repo, tags] : std::map<std::string, std::vector<std::string>>{
+           {"fleet/app", {"v1", image.digest.attachmentTag(), "autonomy.lock"}},
+           {"fleet/multi", {"v1", index->digest.attachmentTag()}}}) {
+    for (const auto& tag : tags) {
+      const auto atA = tagDigest(a(), repo, tag);
+      ASSERT_NE(atA, "") << repo << ":" << tag << " at A";
+      EXPECT_EQ(tagDigest(b(), repo, tag), atA) << repo << ":" << tag;
+    }
+  }
+  for (const auto& child : index->children)
+    for (const auto& blob : child.blobs) EXPECT_TRUE(hasBlob(b(), blob.digest)) << blob.digest.str();
+}
+
 }  // namespace
 }  // namespace autonomy::testing::verifyit
