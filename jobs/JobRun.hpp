@@ -11,9 +11,9 @@
 #include <memory>
 #include <string>
 
+#include "engine/async/AsyncGate.hpp"
 #include "engine/copy/CopySession.hpp"
 #include "engine/copy/SyncRun.hpp"
-#include "engine/registry/AsyncGate.hpp"
 #include "jobs/EngineSettings.hpp"
 #include "jobs/EventHub.hpp"
 #include "jobs/JobMetrics.hpp"
@@ -29,7 +29,7 @@ struct JobRunEnv {
   JobStore* store = nullptr;
   EventHub* events = nullptr;
   registry::ConnectionPool* pool = nullptr;
-  std::shared_ptr<registry::AsyncGate> repoSlots;  // concurrency.repos: repos copying across all jobs
+  std::shared_ptr<async::AsyncGate> repoSlots;  // concurrency.repos: repos copying across all jobs
   RepoLocks* locks = nullptr;
   JobMetrics* metrics = nullptr;
   std::shared_ptr<const EngineSettings> settings;

@@ -21,7 +21,7 @@ JobScheduler::JobScheduler(boost::asio::any_io_executor executor, JobStore& stor
       options_(std::move(options)),
       settings_(std::move(settings)),
       pool_(std::make_unique<registry::ConnectionPool>(executor)),
-      repoSlots_(std::make_shared<registry::AsyncGate>(executor, std::max<std::size_t>(1, options_.repoSlots))),
+      repoSlots_(std::make_shared<async::AsyncGate>(executor, std::max<std::size_t>(1, options_.repoSlots))),
       locks_(executor),
       idle_(executor) {
   idle_.expires_at(boost::asio::steady_timer::time_point::max());

@@ -12,8 +12,8 @@
 #include <map>
 #include <memory>
 
+#include "engine/async/AsyncGate.hpp"
 #include "engine/copy/VerificationCache.hpp"
-#include "engine/registry/AsyncGate.hpp"
 #include "jobs/EngineSettings.hpp"
 #include "jobs/EventHub.hpp"
 #include "jobs/JobMetrics.hpp"
@@ -84,7 +84,7 @@ class JobScheduler {
   SchedulerOptions options_;
   std::shared_ptr<const EngineSettings> settings_;
   std::unique_ptr<registry::ConnectionPool> pool_;
-  std::shared_ptr<registry::AsyncGate> repoSlots_;
+  std::shared_ptr<async::AsyncGate> repoSlots_;
   RepoLocks locks_;
   mutable copy::VerificationCache verdicts_;  // across jobs: a re-seed of unchanged signatures fetches none
   JobMetrics metrics_;

@@ -4,7 +4,7 @@ namespace autonomy::jobs {
 
 boost::asio::awaitable<std::optional<RepoLocks::Lock>> RepoLocks::lock(std::string key, CancelTokenPtr cancel) {
   auto it = gates_.find(key);
-  if (it == gates_.end()) it = gates_.emplace(key, std::make_shared<registry::AsyncGate>(executor_, 1)).first;
+  if (it == gates_.end()) it = gates_.emplace(key, std::make_shared<async::AsyncGate>(executor_, 1)).first;
   auto gate = it->second;  // the map entry may go while we wait; the gate may not
   const bool granted = co_await gate->acquire(cancel);
   if (!granted) {

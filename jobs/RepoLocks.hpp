@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/registry/AsyncGate.hpp"
+#include "engine/async/AsyncGate.hpp"
 
 namespace autonomy::jobs {
 
@@ -51,7 +51,7 @@ class RepoLocks {
   void unlock(const std::string& key);
 
   boost::asio::any_io_executor executor_;
-  std::map<std::string, std::shared_ptr<registry::AsyncGate>> gates_;
+  std::map<std::string, std::shared_ptr<async::AsyncGate>> gates_;
 };
 
 }  // namespace autonomy::jobs

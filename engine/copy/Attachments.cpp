@@ -4,10 +4,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "engine/async/TaskGroup.hpp"
 #include "engine/copy/TreeCopier.hpp"
 #include "engine/core/BoundedJson.hpp"
 #include "engine/oci/MediaTypes.hpp"
-#include "engine/registry/TaskGroup.hpp"
 
 namespace autonomy::copy {
 
@@ -97,7 +97,7 @@ Task<void> markOne(CopyContext* ctx, std::string dstRepo, Attachment* item, std:
 
 Task<Status> markPresentAtDest(CopyContext* ctx, std::string dstRepo, std::vector<Attachment*> items) {
   std::optional<Error> failure;
-  registry::TaskGroup group(ctx->dest->executor());
+  async::TaskGroup group(ctx->dest->executor());
   for (auto* item : items) group.spawn(markOne(ctx, dstRepo, item, &failure));
   co_await group.wait();
   if (failure) co_return *failure;

@@ -143,10 +143,10 @@ Task<Status> ensureBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
       co_return Status{};
     }
   }
-  registry::GatePass pass;
+  async::GatePass pass;
   if (ctx->transferGate) {
     if (!co_await ctx->transferGate->acquire(ctx->cancel)) co_return makeError(ErrorCode::kCancelled, "cancelled");
-    pass = registry::GatePass(ctx->transferGate);
+    pass = async::GatePass(ctx->transferGate);
   }
   if (ctx->progress) ctx->progress->blobStarted(dstRepo, desc.digest, desc.size);
   auto st = co_await writeFromSource(ctx, srcRepo, dstRepo, desc, stats);

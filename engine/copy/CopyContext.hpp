@@ -3,11 +3,11 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/async/AsyncGate.hpp"
 #include "engine/catalog/SeedRecord.hpp"
 #include "engine/copy/BlobLedger.hpp"
 #include "engine/core/CancelToken.hpp"
 #include "engine/endpoint/Endpoint.hpp"
-#include "engine/registry/AsyncGate.hpp"
 
 namespace autonomy::copy {
 
@@ -48,7 +48,7 @@ struct CopyContext {
   endpoint::Endpoint* source = nullptr;
   endpoint::Endpoint* dest = nullptr;
   BlobLedger* ledger = nullptr;
-  registry::AsyncGate* transferGate = nullptr;  // bounds blob streams across the run
+  async::AsyncGate* transferGate = nullptr;  // bounds blob streams across the run
   TransferLimits limits;
   ProgressSink* progress = nullptr;
   VerificationCache* verdicts = nullptr;  // the daemon's: unchanged signatures are not re-fetched

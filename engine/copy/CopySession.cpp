@@ -13,7 +13,7 @@ CopySession::CopySession(std::unique_ptr<endpoint::Endpoint> source, std::unique
   const bool same = source_->name() == dest_->name();
   const std::size_t transfers = std::max<std::size_t>(1, same ? streams / 2 : streams);
   ledger_ = std::make_unique<BlobLedger>(source_->executor());
-  transferGate_ = std::make_unique<registry::AsyncGate>(source_->executor(), transfers);
+  transferGate_ = std::make_unique<async::AsyncGate>(source_->executor(), transfers);
   ctx_.source = source_.get();
   ctx_.dest = dest_.get();
   ctx_.ledger = ledger_.get();

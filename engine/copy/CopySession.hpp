@@ -28,7 +28,7 @@ class CopySession {
   std::unique_ptr<endpoint::Endpoint> source_;
   std::unique_ptr<endpoint::Endpoint> dest_;
   std::unique_ptr<BlobLedger> ledger_;
-  std::unique_ptr<registry::AsyncGate> transferGate_;
+  std::unique_ptr<async::AsyncGate> transferGate_;
   CopyContext ctx_;
 };
 

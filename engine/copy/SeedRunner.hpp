@@ -25,7 +25,7 @@ class CopyAdmission {
   enum class Verdict { kAdmitted, kStopped, kCancelled };
   struct Ticket {
     Verdict verdict = Verdict::kAdmitted;
-    registry::GatePass pass;  // held while the repo copies
+    async::GatePass pass;  // held while the repo copies
   };
   virtual ~CopyAdmission() = default;
   virtual registry::Task<Ticket> admit(std::size_t order, CancelTokenPtr cancel) = 0;

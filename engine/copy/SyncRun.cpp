@@ -1,6 +1,6 @@
 #include "engine/copy/SyncRun.hpp"
 
-#include "engine/registry/TaskGroup.hpp"
+#include "engine/async/TaskGroup.hpp"
 
 namespace autonomy::copy {
 
@@ -33,7 +33,7 @@ catalog::SeedRecord unstartedRecord(const std::string& sourceHost, const std::st
   return r;
 }
 
-SyncRun::SyncRun(CopyContext& ctx, RunOptions opts, RunHooks& hooks, std::shared_ptr<registry::AsyncGate> copySlots,
+SyncRun::SyncRun(CopyContext& ctx, RunOptions opts, RunHooks& hooks, std::shared_ptr<async::AsyncGate> copySlots,
                  SeedFunction seed)
     : ctx_(ctx),
       opts_(std::move(opts)),
@@ -43,7 +43,7 @@ SyncRun::SyncRun(CopyContext& ctx, RunOptions opts, RunHooks& hooks, std::shared
       records_(opts_.repos.size()) {
   if (!copySlots_)
     copySlots_ =
-        std::make_shared<registry::AsyncGate>(ctx_.source->executor(), std::max<std::size_t>(1, opts_.repoConcurrency));
+        std::make_shared<async::AsyncGate>(ctx_.source->executor(), std::max<std::size_t>(1, opts_.repoConcurrency));
   // Without keep-going the run is fail-fast in the order given: checks still run ahead, but
   // copies start in order, so no later repo is copied past an earlier failure.
   if (!opts_.keepGoing) turns_.emplace(ctx_.source->executor(), opts_.repos.size());
@@ -63,7 +63,7 @@ Task<CopyAdmission::Ticket> SyncRun::admit(std::size_t order, CancelTokenPtr can
     t.verdict = Verdict::kCancelled;
     co_return t;
   }
-  t.pass = registry::GatePass(copySlots_.get());
+  t.pass = async::GatePass(copySlots_.get());
   if (turns_) turns_->pass(order);
   // The slot may have come after an earlier repo failed.
   if (stopped_) {
@@ -117,7 +117,7 @@ Task<std::vector<catalog::SeedRecord>> SyncRun::run() {
   const auto checks = opts_.checkConcurrency > 0 ? opts_.checkConcurrency : std::max(copies, kCheckConcurrency);
   const auto workers = std::min(checks, opts_.repos.size());
   {
-    registry::TaskGroup group(ctx_.source->executor());
+    async::TaskGroup group(ctx_.source->executor());
     for (std::size_t i = 0; i < workers; ++i) group.spawn(worker());
     co_await group.wait();
   }

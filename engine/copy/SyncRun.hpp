@@ -53,7 +53,7 @@ class SyncRun final : public CopyAdmission {
  public:
   // `copySlots`: a gate shared with other runs (the daemon's concurrency.repos); null gives the
   // run its own of opts.repoConcurrency places. `seed` empty: the engine's runSeed.
-  SyncRun(CopyContext& ctx, RunOptions opts, RunHooks& hooks, std::shared_ptr<registry::AsyncGate> copySlots = nullptr,
+  SyncRun(CopyContext& ctx, RunOptions opts, RunHooks& hooks, std::shared_ptr<async::AsyncGate> copySlots = nullptr,
           SeedFunction seed = {});
   SyncRun(const SyncRun&) = delete;
   SyncRun& operator=(const SyncRun&) = delete;
@@ -74,7 +74,7 @@ class SyncRun final : public CopyAdmission {
   CopyContext& ctx_;
   const RunOptions opts_;
   RunHooks& hooks_;
-  std::shared_ptr<registry::AsyncGate> copySlots_;
+  std::shared_ptr<async::AsyncGate> copySlots_;
   SeedFunction seed_;
   std::optional<CopyTurns> turns_;  // fail-fast runs only: copies start in the order given
   std::vector<std::optional<catalog::SeedRecord>> records_;

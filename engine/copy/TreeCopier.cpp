@@ -3,8 +3,8 @@
 #include <memory>
 #include <set>
 
+#include "engine/async/TaskGroup.hpp"
 #include "engine/copy/BlobTransfer.hpp"
-#include "engine/registry/TaskGroup.hpp"
 
 namespace autonomy::copy {
 
@@ -123,7 +123,7 @@ Task<Status> copyBelowTop(CopyContext* ctx, std::string srcRepo, std::string dst
     ctx->progress->blobsPlanned(dstRepo, planned);
   }
   const auto workers = std::min<std::size_t>(std::max<std::size_t>(1, ctx->limits.blobsPerRepo), queue->blobs.size());
-  registry::TaskGroup group(ctx->source->executor());
+  async::TaskGroup group(ctx->source->executor());
   for (std::size_t i = 0; i < workers; ++i) group.spawn(blobWorker(ctx, srcRepo, dstRepo, queue, stats));
   co_await group.wait();
   if (queue->failure) co_return *queue->failure;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 
+#include "engine/async/Task.hpp"
 #include "engine/core/CancelToken.hpp"
 #include "engine/core/Error.hpp"
 #include "engine/registry/HttpMessage.hpp"
@@ -17,8 +18,7 @@ class context;
 
 namespace autonomy::registry {
 
-template <typename T>
-using Task = boost::asio::awaitable<T>;
+using async::Task;
 
 struct Origin {
   Url url;                                         // scheme, host, port (target unused)

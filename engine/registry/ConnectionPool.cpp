@@ -2,7 +2,7 @@
 
 namespace autonomy::registry {
 
-Lease::Lease(ConnectionPool* pool, std::unique_ptr<Connection> conn, GatePass pass, CancelTokenPtr cancel)
+Lease::Lease(ConnectionPool* pool, std::unique_ptr<Connection> conn, async::GatePass pass, CancelTokenPtr cancel)
     : pool_(pool), conn_(std::move(conn)), pass_(std::move(pass)), cancel_(std::move(cancel)) {
   if (cancel_) {
     Connection* raw = conn_.get();
@@ -47,7 +47,7 @@ ConnectionPool::PerOrigin& ConnectionPool::origin(const std::string& key) {
   if (it == origins_.end()) {
     auto lim = limits_.count(key) ? limits_[key] : defaultLimit_;
     PerOrigin po;
-    po.gate = std::make_unique<AsyncGate>(executor_, std::max<std::size_t>(1, lim));
+    po.gate = std::make_unique<async::AsyncGate>(executor_, std::max<std::size_t>(1, lim));
     it = origins_.emplace(key, std::move(po)).first;
   }
   return it->second;
@@ -58,7 +58,7 @@ Task<Result<Lease>> ConnectionPool::acquire(Origin o, CancelTokenPtr cancel) {
   auto& po = origin(key);
   if (!co_await po.gate->acquire(cancel))
     co_return makeError(ErrorCode::kCancelled, "cancelled while waiting for a connection");
-  GatePass pass(po.gate.get());
+  async::GatePass pass(po.gate.get());
   if (cancel && cancel->cancelled()) co_return makeError(ErrorCode::kCancelled, "cancelled");
   if (!po.idle.empty()) {
     auto conn = std::move(po.idle.back());

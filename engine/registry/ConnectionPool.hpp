@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/async/AsyncGate.hpp"
 #include "engine/core/CancelToken.hpp"
-#include "engine/registry/AsyncGate.hpp"
 #include "engine/registry/Connection.hpp"
 
 namespace autonomy::registry {
@@ -17,7 +17,7 @@ class ConnectionPool;
 class Lease {
  public:
   Lease() = default;
-  Lease(ConnectionPool* pool, std::unique_ptr<Connection> conn, GatePass pass, CancelTokenPtr cancel);
+  Lease(ConnectionPool* pool, std::unique_ptr<Connection> conn, async::GatePass pass, CancelTokenPtr cancel);
   Lease(Lease&&) noexcept;
   Lease& operator=(Lease&&) noexcept;
   ~Lease();
@@ -30,7 +30,7 @@ class Lease {
   void giveBack();
   ConnectionPool* pool_ = nullptr;
   std::unique_ptr<Connection> conn_;
-  GatePass pass_;
+  async::GatePass pass_;
   CancelTokenPtr cancel_;
   CancelToken::Id cancelId_ = 0;
 };
@@ -54,7 +54,7 @@ class ConnectionPool {
  private:
   friend class Lease;
   struct PerOrigin {
-    std::unique_ptr<AsyncGate> gate;
+    std::unique_ptr<async::AsyncGate> gate;
     std::vector<std::unique_ptr<Connection>> idle;
   };
   PerOrigin& origin(const std::string& key);

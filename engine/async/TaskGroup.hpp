@@ -7,7 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
 
-namespace autonomy::registry {
+namespace autonomy::async {
 
 class TaskGroup {
  public:
@@ -36,4 +36,4 @@ class TaskGroup {
   std::exception_ptr error_;
 };
 
-}  // namespace autonomy::registry
+}  // namespace autonomy::async

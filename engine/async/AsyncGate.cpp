@@ -1,9 +1,9 @@
-#include "engine/registry/AsyncGate.hpp"
+#include "engine/async/AsyncGate.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace autonomy::registry {
+namespace autonomy::async {
 
 boost::asio::awaitable<bool> AsyncGate::acquire(CancelTokenPtr cancel) {
   if (closed_ || (cancel && cancel->cancelled())) co_return false;
@@ -49,4 +49,4 @@ void AsyncGate::close() {
   for (auto& w : waiters) w->timer.cancel();
 }
 
-}  // namespace autonomy::registry
+}  // namespace autonomy::async

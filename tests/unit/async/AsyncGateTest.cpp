@@ -6,9 +6,9 @@
 #include <boost/asio/io_context.hpp>
 #include <vector>
 
-#include "engine/registry/AsyncGate.hpp"
+#include "engine/async/AsyncGate.hpp"
 
-namespace autonomy::registry {
+namespace autonomy::async {
 namespace {
 
 // Each waiter records its number when it gets in (true) or is turned away (false).
@@ -87,4 +87,4 @@ TEST(AsyncGate, CloseTurnsEveryWaiterAwayAndLaterCallsToo) {
 }
 
 }  // namespace
-}  // namespace autonomy::registry
+}  // namespace autonomy::async

@@ -9,7 +9,7 @@
 
 #include "engine/core/CancelToken.hpp"
 
-namespace autonomy::registry {
+namespace autonomy::async {
 
 class AsyncGate {
  public:
@@ -55,4 +55,4 @@ class GatePass {
   AsyncGate* gate_ = nullptr;
 };
 
-}  // namespace autonomy::registry
+}  // namespace autonomy::async
