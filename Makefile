@@ -21,7 +21,7 @@ DEB_PACKAGES := build-essential cmake pkg-config ccache git \
 # registry into a git-ignored folder; reinstalled when its lockfile changes.
 SIGSTORE_JS := tests/support/sigstore-js
 
-.PHONY: all deps build test unit integration fuzz demo bench bench-quick bench-daemon bench-api bench-hostile bench-daemon-scale deb image clean format
+.PHONY: all deps build test test-asan unit integration fuzz demo bench bench-quick bench-daemon bench-api bench-hostile bench-daemon-scale bench-airgap deb image clean format
 
 all: build
 
@@ -48,6 +48,11 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# Every test again on an ASan+UBSan build (build-asan/): memory errors and undefined behaviour
+# abort the test that meets them. A separate tree, so it never mixes with build/.
+test-asan:
+	$(MAKE) test BUILD_DIR=build-asan CMAKE_FLAGS="-DAUTONOMY_SANITIZE=ON $(CMAKE_FLAGS)"
 
 unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
@@ -87,6 +92,10 @@ bench-api: build
 # The daemon with 1,000 finished jobs and 20,000 repo records (issue 13): start-up, RSS, GET /v1/jobs.
 bench-daemon-scale: build
 	bash bench/daemon-scale.sh $(BUILD_DIR)/bin
+
+# Time and peak memory of an export to an OCI archive and its import (bench/airgap.sh).
+bench-airgap: build
+	bash bench/airgap.sh $(BUILD_DIR)/bin
 
 bench-hostile: build
 	bash bench/hostile.sh $(BUILD_DIR)/bin

@@ -11,10 +11,31 @@
 
 namespace autonomy::cli {
 
+// The pending wait holds only a weak pointer to this: nothing refers to itself, so the session
+// (and what the handler needs) is freed when it ends.
 struct EngineSession::Signals {
-  explicit Signals(boost::asio::io_context& io) : set(io, SIGINT, SIGTERM) {}
+  Signals(boost::asio::io_context& io, CancelTokenPtr c) : set(io, SIGINT, SIGTERM), cancel(std::move(c)) {}
   boost::asio::signal_set set;
+  CancelTokenPtr cancel;
   int count = 0;
+
+  static void arm(const std::shared_ptr<Signals>& self) {
+    std::weak_ptr<Signals> weak = self;
+    self->set.async_wait([weak](const boost::system::error_code& ec, int) {
+      auto s = weak.lock();
+      if (ec || !s) return;
+      if (++s->count > 1) {
+        static constexpr char kMsg[] = "\ninterrupted again: exiting now\n";
+        (void)!::write(2, kMsg, sizeof kMsg - 1);
+        ::_exit(130);
+      }
+      static constexpr char kMsg[] =
+          "\ninterrupt: stopping transfers; nothing incomplete will be tagged (press again to exit at once)\n";
+      (void)!::write(2, kMsg, sizeof kMsg - 1);
+      s->cancel->cancel();
+      arm(s);
+    });
+  }
 };
 
 EngineSession::EngineSession() : pool_(io_.get_executor()) {}
@@ -80,25 +101,8 @@ Result<std::unique_ptr<EngineSession>> EngineSession::create(const EndpointArg& 
 
 void EngineSession::armSignals() {
   if (signals_) return;
-  signals_ = std::make_shared<Signals>(io_);
-  auto handler = std::make_shared<std::function<void(const boost::system::error_code&, int)>>();
-  std::weak_ptr<Signals> weak = signals_;
-  auto cancel = cancel_;
-  *handler = [weak, cancel, handler](const boost::system::error_code& ec, int) {
-    auto s = weak.lock();
-    if (ec || !s) return;
-    if (++s->count > 1) {
-      static constexpr char kMsg[] = "\ninterrupted again: exiting now\n";
-      (void)!::write(2, kMsg, sizeof kMsg - 1);
-      ::_exit(130);
-    }
-    static constexpr char kMsg[] =
-        "\ninterrupt: stopping transfers; nothing incomplete will be tagged (press again to exit at once)\n";
-    (void)!::write(2, kMsg, sizeof kMsg - 1);
-    cancel->cancel();
-    s->set.async_wait(*handler);
-  };
-  signals_->set.async_wait(*handler);
+  signals_ = std::make_shared<Signals>(io_, cancel_);
+  Signals::arm(signals_);
 }
 
 }  // namespace autonomy::cli
