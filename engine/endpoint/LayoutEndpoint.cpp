@@ -1,14 +1,11 @@
 #include "engine/endpoint/LayoutEndpoint.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "engine/core/AtomicFile.hpp"
 #include "engine/core/BoundedJson.hpp"
@@ -283,15 +280,21 @@ Result<std::string> LayoutEndpoint::readChecked(const oci::Digest& d, std::size_
   return std::move(*stored);
 }
 
+Result<FetchedManifest> LayoutEndpoint::manifestByDigest(const std::string& reference) const {
+  auto d = oci::Digest::parse(reference);
+  if (!d) return d.error();
+  auto bytes = readChecked(*d, kManifestLimit, "manifest");
+  if (!bytes) return bytes.error();
+  auto j = nlohmann::json::parse(*bytes, nullptr, false);
+  ManifestInfo info{*d, j.is_object() ? j.value("mediaType", "") : "", bytes->size()};
+  return FetchedManifest{std::move(info), std::move(*bytes)};
+}
+
 Result<ManifestInfo> LayoutEndpoint::resolve(const std::string& repo, const std::string& reference) const {
   if (isDigest(reference)) {
-    auto d = oci::Digest::parse(reference);
-    if (!d) return d.error();
-    auto bytes = readChecked(*d, kManifestLimit, "manifest");
-    if (!bytes) return bytes.error();
-    auto j = nlohmann::json::parse(*bytes, nullptr, false);
-    std::string mediaType = j.is_object() ? j.value("mediaType", "") : "";
-    return ManifestInfo{*d, mediaType, bytes->size()};
+    auto m = manifestByDigest(reference);
+    if (!m) return m.error();
+    return m->info;
   }
   auto it = byRef_.find(refName(repo, reference));
   if (it == byRef_.end()) return makeError(ErrorCode::kNotFound, repo + ":" + reference + " is not in " + name_);
@@ -304,6 +307,7 @@ Task<Result<ManifestInfo>> LayoutEndpoint::headManifest(std::string repo, std::s
 }
 
 Task<Result<FetchedManifest>> LayoutEndpoint::getManifest(std::string repo, std::string reference, CancelTokenPtr) {
+  if (isDigest(reference)) co_return manifestByDigest(reference);  // read and checked once
   auto info = resolve(repo, reference);
   if (!info) co_return info.error();
   auto bytes = readChecked(info->digest, kManifestLimit, "manifest of " + repo + ":" + reference);

@@ -69,10 +69,8 @@ class LayoutEndpoint final : public Endpoint {
   // present and are not written; the layout records them in autonomy-partial.json and marks
   // index.json partial, so an import knows they must already be at its destination.
   void leaveOut(std::map<std::string, std::set<oci::Digest>> held, std::string heldBy);
-  // What a partial layout left out, per repo.
-  const std::map<std::string, std::set<oci::Digest>>& leftOut() const { return leftOut_; }
 
-  // The index as it stands (for tests and the inventory).
+  // The index as it stands (for tests).
   struct Entry {
     std::string refName;  // repo:tag
     std::string mediaType;
@@ -98,6 +96,7 @@ class LayoutEndpoint final : public Endpoint {
   // A stored blob's bytes, at most `limit`, checked against its digest.
   Result<std::string> readChecked(const oci::Digest& d, std::size_t limit, std::string_view what) const;
   Result<ManifestInfo> resolve(const std::string& repo, const std::string& reference) const;
+  Result<FetchedManifest> manifestByDigest(const std::string& reference) const;
   Status writeStored(const oci::Digest& d, std::string_view bytes) const;
 
   boost::asio::any_io_executor executor_;
