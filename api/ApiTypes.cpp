@@ -84,14 +84,7 @@ std::string_view httpErrorCodeFor(ErrorCode code) {
 }
 
 ApiResponse errorResponse(const Error& error) {
-  // Field-named messages ("repos[1]: ...") also name the field on its own.
-  std::string field;
-  if (error.code == ErrorCode::kUsage) {
-    const auto colon = error.message.find(": ");
-    const auto head = error.message.substr(0, colon);
-    if (colon != std::string::npos && head.find(' ') == std::string::npos) field = head;
-  }
-  return errorResponse(httpStatusFor(error.code), httpErrorCodeFor(error.code), error.message, field);
+  return errorResponse(httpStatusFor(error.code), httpErrorCodeFor(error.code), error.message, error.field);
 }
 
 }  // namespace autonomy::api

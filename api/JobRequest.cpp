@@ -3,6 +3,7 @@
 #include "engine/catalog/SeedRecord.hpp"
 
 #include <array>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -12,13 +13,11 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 8> kFields{"from_registry", "to_registry", "repos",       "key",
-                                                  "pub_key_pem",   "skip_verify", "copy_policy", "keep_going"};
+constexpr std::array<std::string_view, 12> kFields{"from_registry", "from_layout", "from_archive", "to_registry",
+                                                   "to_layout",     "to_archive",  "repos",        "key",
+                                                   "pub_key_pem",   "skip_verify", "copy_policy",  "keep_going"};
+constexpr std::size_t kMaxPathBytes = 4096;
 constexpr std::size_t kMaxPemBytes = 64 * 1024;
-
-Error fieldError(std::string_view field, std::string_view message) {
-  return makeError(ErrorCode::kUsage, std::string(field) + ": " + std::string(message));
-}
 
 const char* typeName(const json& v) { return v.type_name(); }
 
@@ -29,6 +28,42 @@ Result<std::string> registryField(const json& body, const char* name) {
   const auto host = it->get<std::string>();
   if (auto st = oci::validateRegistryHost(host); !st) return fieldError(name, st.error().message);
   return oci::canonicalRegistryHost(host);
+}
+
+// A layout directory or an archive file on the daemon's machine: an absolute path without "..",
+// kept as written (lexically normal). Which directories are allowed is the scheduler's check.
+Result<std::string> pathField(const json& body, const std::string& name) {
+  const auto& v = body.at(name);
+  if (!v.is_string()) return fieldError(name, std::string("must be a string, not ") + typeName(v));
+  const auto text = v.get<std::string>();
+  if (text.empty() || text.size() > kMaxPathBytes || text.find('\0') != std::string::npos)
+    return fieldError(name, "must be an absolute path on the daemon's machine (1 to 4096 bytes)");
+  const std::filesystem::path path(text);
+  if (!path.is_absolute()) return fieldError(name, "must be an absolute path (it is resolved on the daemon's machine)");
+  for (const auto& part : path)
+    if (part == "..") return fieldError(name, "must not contain \"..\"");
+  auto normal = path.lexically_normal();
+  if (!normal.has_filename() && normal != normal.root_path()) normal = normal.parent_path();
+  return normal.string();
+}
+
+// One end of the job: exactly one of <side>_registry, <side>_layout and <side>_archive.
+Status parseEnd(const json& body, const std::string& side, std::string& where, endpoint::EndpointKind& kind) {
+  using endpoint::EndpointKind;
+  int given = 0;
+  for (auto k : {EndpointKind::kRegistry, EndpointKind::kLayout, EndpointKind::kArchive}) {
+    const auto name = side + "_" + std::string(endpoint::endpointKindName(k));
+    if (!body.contains(name)) continue;
+    if (++given > 1)
+      return fieldError(name,
+                        "give exactly one of " + side + "_registry, " + side + "_layout and " + side + "_archive");
+    kind = k;
+  }
+  const auto name = side + "_" + std::string(endpoint::endpointKindName(kind));
+  auto value = kind == EndpointKind::kRegistry ? registryField(body, name.c_str()) : pathField(body, name);
+  if (!value) return value.error();
+  where = std::move(*value);
+  return {};
 }
 
 Result<bool> boolField(const json& body, const char* name) {
@@ -95,16 +130,15 @@ Result<jobs::JobSpec> parseJobRequest(std::string_view text) {
   for (const auto& [name, value] : body.items()) {
     if (std::find(kFields.begin(), kFields.end(), name) == kFields.end())
       return fieldError(name,
-                        "is not a field of a job (fields: from_registry, to_registry, repos, key, pub_key_pem, "
-                        "skip_verify, copy_policy, keep_going)");
+                        "is not a field of a job (fields: from_registry, from_layout, from_archive, to_registry, "
+                        "to_layout, to_archive, repos, key, pub_key_pem, skip_verify, copy_policy, keep_going)");
   }
   jobs::JobSpec spec;
-  auto from = registryField(body, "from_registry");
-  if (!from) return from.error();
-  spec.from = *from;
-  auto to = registryField(body, "to_registry");
-  if (!to) return to.error();
-  spec.to = *to;
+  if (auto st = parseEnd(body, "from", spec.from, spec.fromKind); !st) return st.error();
+  if (auto st = parseEnd(body, "to", spec.to, spec.toKind); !st) return st.error();
+  if (endpoint::isLocalKind(spec.fromKind) && endpoint::isLocalKind(spec.toKind))
+    return fieldError("to_" + std::string(endpoint::endpointKindName(spec.toKind)),
+                      "both ends are layouts or archives: one end of a job must be a registry");
   if (auto st = parseRepos(body, spec); !st) return st.error();
   if (auto st = parseVerification(body, spec); !st) return st.error();
   auto copyPolicy = boolField(body, "copy_policy");

@@ -64,19 +64,15 @@ Result<std::unique_ptr<EngineSession>> EngineSession::create(const EndpointArg& 
   registry::HelperAnswers helperAnswers;  // a credential helper is asked once per host and run
   auto endpointFor = [&](const EndpointArg& arg, bool source) -> Result<std::unique_ptr<endpoint::Endpoint>> {
     const auto executor = s->io_.get_executor();
-    if (!arg.layout.empty()) {
-      auto layout = source ? endpoint::LayoutEndpoint::open(executor, arg.layout)
-                           : endpoint::LayoutEndpoint::create(executor, arg.layout);
-      if (!layout) return layout.error().context(source ? "--from-layout" : "--to-layout");
-      if (auto st = applyHave(arg, **layout); !st) return st.error();
-      return std::unique_ptr<endpoint::Endpoint>(std::move(*layout));
-    }
-    if (!arg.archive.empty()) {
-      auto archive = source ? endpoint::LayoutEndpoint::openArchive(executor, arg.archive)
-                            : endpoint::LayoutEndpoint::createArchive(executor, arg.archive);
-      if (!archive) return archive.error().context(source ? "--from-archive" : "--to-archive");
-      if (auto st = applyHave(arg, **archive); !st) return st.error();
-      return std::unique_ptr<endpoint::Endpoint>(std::move(*archive));
+    if (arg.isLocal()) {
+      const auto kind = arg.layout.empty() ? endpoint::EndpointKind::kArchive : endpoint::EndpointKind::kLayout;
+      auto local =
+          endpoint::LayoutEndpoint::forEnd(executor, kind, arg.layout.empty() ? arg.archive : arg.layout, source);
+      if (!local)
+        return local.error().context("--" + std::string(source ? "from-" : "to-") +
+                                     std::string(endpoint::endpointKindName(kind)));
+      if (auto st = applyHave(arg, **local); !st) return st.error();
+      return std::unique_ptr<endpoint::Endpoint>(std::move(*local));
     }
     registry::RegistrySettings rs;
     rs.host = arg.registry;

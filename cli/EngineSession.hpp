@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/copy/CopySession.hpp"
+#include "engine/endpoint/EndpointKind.hpp"
 
 namespace autonomy::cli {
 
@@ -29,8 +30,8 @@ struct EndpointArg {
   bool isLocal() const { return !layout.empty() || !archive.empty(); }
   // For messages and the catalog: the host, `oci:DIR` or `oci-archive:FILE`.
   std::string describe() const {
-    if (!layout.empty()) return "oci:" + layout.string();
-    if (!archive.empty()) return "oci-archive:" + archive.string();
+    if (!layout.empty()) return endpoint::describeEnd(endpoint::EndpointKind::kLayout, layout.string());
+    if (!archive.empty()) return endpoint::describeEnd(endpoint::EndpointKind::kArchive, archive.string());
     return registry;
   }
 };

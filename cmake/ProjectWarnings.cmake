@@ -22,6 +22,8 @@ function(autonomy_test name label)
     AUTONOMY_SHARED_DIR="${AUTONOMY_ROOT}/../shared"
     AUTONOMY_BIN_DIR="${CMAKE_BINARY_DIR}/bin")
   gtest_discover_tests(${name} PROPERTIES LABELS ${label} DISCOVERY_TIMEOUT 30)
+  # <label>_tests builds every test binary of a label (make test-asan-ci builds only the unit ones).
+  set_property(GLOBAL APPEND PROPERTY AUTONOMY_TESTS_${label} ${name})
 endfunction()
 include(GoogleTest)
 

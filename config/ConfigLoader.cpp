@@ -192,7 +192,7 @@ class Loader {
   void readTop(const Located& root) {
     const auto entries = reader_.mapping(root, "",
                                          {"listen", "state_dir", "api", "concurrency", "registries", "keys",
-                                          "rekor_keys", "defaults", "jobs", "log", "schedules"});
+                                          "rekor_keys", "defaults", "jobs", "log", "schedules", "media_dirs"});
     if (!entries) return;
     const auto section = [&](std::string_view key, void (Loader::*read)(const Entry&)) {
       if (const Entry* e = findEntry(*entries, key)) (this->*read)(*e);
@@ -208,6 +208,30 @@ class Loader {
     section("jobs", &Loader::readJobs);
     section("log", &Loader::readLog);
     section("schedules", &Loader::readSchedules);
+    section("media_dirs", &Loader::readMediaDirs);
+  }
+
+  // Where API jobs may read and write layouts and archives (removable media, an export area).
+  // Not checked for existence: a USB stick's mount point may be empty until it is plugged in.
+  void readMediaDirs(const Entry& e) {
+    const auto items = reader_.sequence(e.value, "media_dirs");
+    if (!items) return;
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      const std::string path = indexPath("media_dirs", i);
+      auto dir = reader_.filePath((*items)[i], path);
+      if (!dir) continue;
+      auto normal = dir->lexically_normal();
+      if (!normal.has_filename()) normal = normal.parent_path();  // "/media/usb/" names /media/usb
+      if (normal == normal.root_path()) {
+        reader_.error((*items)[i].line, path, "must not be the root directory; name the mount point or export area");
+        continue;
+      }
+      if (std::find(config_.mediaDirs.begin(), config_.mediaDirs.end(), normal) != config_.mediaDirs.end()) {
+        reader_.error((*items)[i].line, path, inQuotes(normal.string()) + " is listed twice");
+        continue;
+      }
+      config_.mediaDirs.push_back(std::move(normal));
+    }
   }
 
   void readListen(const Entry& e) {

@@ -131,6 +131,11 @@ const std::filesystem::path* DaemonConfig::findKey(std::string_view name) const 
   return it == keys.end() ? nullptr : &it->second;
 }
 
+bool pathIsUnder(const std::filesystem::path& path, const std::filesystem::path& dir) {
+  auto [d, p] = std::mismatch(dir.begin(), dir.end(), path.begin(), path.end());
+  return d == dir.end() && p != path.end();
+}
+
 std::vector<std::string> restartRequiredChanges(const DaemonConfig& running, const DaemonConfig& loaded) {
   std::vector<std::string> changed;
   if (running.listen != loaded.listen) changed.emplace_back("listen");

@@ -135,6 +135,9 @@ struct DaemonConfig {
   JobsConfig jobs;
   LogConfig log;
   std::vector<Schedule> schedules;
+  // Directories under which API jobs may name layouts and archives (from_layout, to_archive,
+  // ...); none by default, so a job can touch no file unless the operator said where.
+  std::vector<std::filesystem::path> mediaDirs;
   // Findings that are allowed but worth a log line at startup (e.g. schedules that skip
   // signature verification).
   std::vector<std::string> warnings;
@@ -144,6 +147,10 @@ struct DaemonConfig {
   const Schedule* findSchedule(std::string_view name) const;
   const std::filesystem::path* findKey(std::string_view name) const;
 };
+
+// Whether `path` lies inside `dir` (both absolute and normal), compared component-wise:
+// /media/usb holds /media/usb/x, not /media/usb2/x, and not /media/usb itself.
+bool pathIsUnder(const std::filesystem::path& path, const std::filesystem::path& dir);
 
 // Top-level sections that differ between two configs and that a reload (SIGHUP) does not
 // apply: listen, state_dir, api, concurrency, jobs. Schedules, registries, keys, defaults and

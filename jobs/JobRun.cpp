@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/catalog/Catalog.hpp"
+#include "engine/endpoint/LayoutEndpoint.hpp"
+#include "engine/endpoint/RegistryEndpoint.hpp"
 #include "jobs/TimeText.hpp"
 
 namespace autonomy::jobs {
@@ -48,14 +50,29 @@ Status JobRun::prepare() {
   } else if (!spec.skipVerify) {
     return makeError(ErrorCode::kUsage, "refusing to copy unverified images: the job names no key");
   }
-  registry::HelperAnswers helperAnswers;
-  auto from = settings.registry(spec.from, &helperAnswers);
+  registry::HelperAnswers helperAnswers;  // a credential helper is asked once per host and job
+  auto endpointFor = [&](endpoint::EndpointKind kind, const std::string& where,
+                         bool source) -> Result<std::unique_ptr<endpoint::Endpoint>> {
+    if (endpoint::isLocalKind(kind)) {
+      auto local = endpoint::LayoutEndpoint::forEnd(env_.pool->executor(), kind, where, source);
+      if (!local)
+        return fieldError(std::string(source ? "from_" : "to_") + std::string(endpoint::endpointKindName(kind)),
+                          local.error().message, local.error().code);
+      return std::unique_ptr<endpoint::Endpoint>(std::move(*local));
+    }
+    auto rs = settings.registry(where, &helperAnswers);
+    if (!rs) return rs.error();
+    auto r = std::make_unique<endpoint::RegistryEndpoint>(*env_.pool, std::move(*rs));
+    if (!source) r->setJournal(env_.store);  // upload sessions outlive a restart
+    return std::unique_ptr<endpoint::Endpoint>(std::move(r));
+  };
+  auto from = endpointFor(spec.fromKind, spec.from, true);
   if (!from) return from.error();
-  auto to = settings.registry(spec.to, &helperAnswers);
+  auto to = endpointFor(spec.toKind, spec.to, false);
   if (!to) return to.error();
   copy::TransferLimits limits;
   limits.blobsPerRepo = env_.blobsPerRepo;
-  copy_ = copy::CopySession::forRegistries(*env_.pool, std::move(*from), std::move(*to), limits, cancel_, env_.store);
+  copy_ = std::make_unique<copy::CopySession>(std::move(*from), std::move(*to), limits, cancel_);
   auto& ctx = copy_->context();
   ctx.progress = this;
   ctx.verdicts = env_.verdicts;
@@ -83,8 +100,10 @@ boost::asio::awaitable<void> JobRun::run() {
     if (t.state == catalog::kStatusFailed && !record_.spec.keepGoing) stoppedBefore = true;
     opts.repos.push_back({t.ref, t.ref});
   }
-  spdlog::info("job {}: {} -> {}: {} repos ({} to do){}", record_.id, record_.spec.from, record_.spec.to,
-               record_.repos.size(), pending, record_.spec.skipVerify ? "; WARNING: signatures NOT verified" : "");
+  spdlog::info("job {}: {} -> {}: {} repos ({} to do){}", record_.id,
+               endpoint::describeEnd(record_.spec.fromKind, record_.spec.from),
+               endpoint::describeEnd(record_.spec.toKind, record_.spec.to), record_.repos.size(), pending,
+               record_.spec.skipVerify ? "; WARNING: signatures NOT verified" : "");
   env_.events->publish(record_.id, kEventJobStarted, {{"job", record_.id}, {"state", record_.state}});
   if (!stoppedBefore && pending > 0) {
     opts.trust = trust_;
@@ -102,7 +121,25 @@ boost::asio::awaitable<void> JobRun::run() {
     requeue();
     co_return;
   }
+  if (!userCancelled_) {
+    // What the destination writes last (an archive's tar); if that fails, no repo is in it.
+    if (auto st = co_await copy_->finish(); !st) {
+      spdlog::error("job {}: {}", record_.id, st.error().message);
+      failFinishedRepos(st.error());
+    }
+  }
   finish();
+}
+
+void JobRun::failFinishedRepos(const Error& error) {
+  for (auto& task : record_.repos) {
+    if (!isRepoOk(task.state)) continue;
+    task.state = catalog::kStatusFailed;
+    task.error = error;
+    if (auto st = catalog::writeSeedRecord(dir(), unstartedRecord(task, catalog::kStatusFailed, error)); !st)
+      spdlog::error("job {}: {}", record_.id, st.error().message);
+    persist(task);
+  }
 }
 
 bool JobRun::alreadyDone(std::size_t index) const { return isRepoDone(record_.repos[index].state); }
@@ -184,7 +221,9 @@ void JobRun::persist(const RepoTask& task) {
 
 catalog::SeedRecord JobRun::unstartedRecord(const RepoTask& task, const char* status,
                                             const std::optional<Error>& error) const {
-  auto r = copy::unstartedRecord(record_.spec.from, record_.spec.to, {task.ref, task.ref}, status, trust_.get());
+  auto r = copy::unstartedRecord(endpoint::describeEnd(record_.spec.fromKind, record_.spec.from),
+                                 endpoint::describeEnd(record_.spec.toKind, record_.spec.to), {task.ref, task.ref},
+                                 status, trust_.get());
   r.digest = task.digest;
   r.error = error;
   r.bytesSent = task.bytes;
@@ -224,8 +263,8 @@ void JobRun::finish() {
     if (task.state == catalog::kStatusCancelled) anyCancelled = true;
   }
   catalog::Catalog cat;
-  cat.from = record_.spec.from;
-  cat.to = record_.spec.to;
+  cat.from = endpoint::describeEnd(record_.spec.fromKind, record_.spec.from);
+  cat.to = endpoint::describeEnd(record_.spec.toKind, record_.spec.to);
   cat.startedAt = record_.startedAt.empty() ? record_.createdAt : record_.startedAt;
   for (const auto& task : record_.repos) {
     auto r = catalog::readSeedRecord(catalog::seedRecordPath(dir(), task.ref.repo));
@@ -284,7 +323,7 @@ void JobRun::blobStarted(const std::string& repo, const oci::Digest&, std::uint6
 
 void JobRun::bytesSent(const std::string& repo, const oci::Digest&, std::uint64_t delta) {
   env_.metrics->bytesSent += delta;
-  env_.metrics->bytesByRegistry[record_.spec.to] += delta;
+  env_.metrics->bytesByRegistry[endpoint::describeEnd(record_.spec.toKind, record_.spec.to)] += delta;
   auto* t = taskForRepo(repo);
   if (!t) return;
   t->bytes += delta;

@@ -80,6 +80,8 @@ class JobRun : public copy::ProgressSink, private copy::RunHooks {
   catalog::SeedRecord unstartedRecord(const RepoTask& task, const char* status,
                                       const std::optional<Error>& error) const;
   void finish();
+  // The destination could not be finished (an archive not packed): its repos are not there.
+  void failFinishedRepos(const Error& error);
   void requeue();
   RepoTask* taskForRepo(const std::string& repo);
   nlohmann::json repoEventData(const RepoTask& task) const;

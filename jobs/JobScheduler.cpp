@@ -65,23 +65,64 @@ JobRunEnv JobScheduler::env() const {
   return e;
 }
 
+namespace {
+// One end of a job: a registry host, or a layout or archive under one of the config's
+// media_dirs with symlinks resolved, so an API caller reads and writes only where the operator
+// allowed.
+Status checkEnd(const config::DaemonConfig& config, endpoint::EndpointKind kind, const std::string& where,
+                const std::string& side) {
+  const bool source = side == "from";
+  const auto field = side + "_" + std::string(endpoint::endpointKindName(kind));
+  if (!endpoint::isLocalKind(kind)) {
+    if (auto st = oci::validateRegistryHost(where); !st) return fieldError(field, st.error().message);
+    return {};
+  }
+  if (config.mediaDirs.empty())
+    return fieldError(field,
+                      "the daemon's config allows no layouts or archives: list the directories jobs may use "
+                      "under media_dirs: (e.g. [/media/usb]) and reload");
+  std::error_code ec;
+  const auto resolved = std::filesystem::weakly_canonical(where, ec);
+  if (ec) return fieldError(field, "cannot resolve " + where + ": " + ec.message());
+  for (const auto& dir : config.mediaDirs) {
+    std::error_code dirEc;
+    const auto root = std::filesystem::weakly_canonical(dir, dirEc);
+    if (!config::pathIsUnder(resolved, dirEc ? dir : root)) continue;
+    // Said now, at submit, rather than by a job that fails at once.
+    if (source && !std::filesystem::exists(resolved, ec))
+      return fieldError(field, where + " does not exist (is the medium mounted?)");
+    if (!source && kind == endpoint::EndpointKind::kArchive && std::filesystem::exists(resolved, ec))
+      return fieldError(field, where + " exists: an archive is written whole, never added to; name a new file");
+    return {};
+  }
+  std::string allowed;
+  for (const auto& dir : config.mediaDirs) allowed += (allowed.empty() ? "" : ", ") + dir.string();
+  return fieldError(field, where + " is not under a directory the config allows for layouts and archives (" + allowed +
+                               "); name a path inside one of them or add its directory to media_dirs:");
+}
+}  // namespace
+
 Status JobScheduler::validate(const JobSpec& spec) const {
-  if (auto st = oci::validateRegistryHost(spec.from); !st) return st.error().context("from_registry");
-  if (auto st = oci::validateRegistryHost(spec.to); !st) return st.error().context("to_registry");
-  if (spec.repos.empty()) return makeError(ErrorCode::kUsage, "repos: at least one repo is needed");
+  const auto& config = settings_->config();
+  if (auto st = checkEnd(config, spec.fromKind, spec.from, "from"); !st) return st;
+  if (auto st = checkEnd(config, spec.toKind, spec.to, "to"); !st) return st;
+  if (endpoint::isLocalKind(spec.fromKind) && endpoint::isLocalKind(spec.toKind))
+    return fieldError("to_" + std::string(endpoint::endpointKindName(spec.toKind)),
+                      "both ends are layouts or archives: one end of a job must be a registry");
+  if (spec.repos.empty()) return fieldError("repos", "at least one repo is needed");
   std::set<std::string> seen;
   for (std::size_t i = 0; i < spec.repos.size(); ++i) {
     if (!seen.insert(spec.repos[i].repo).second)
-      return makeError(ErrorCode::kUsage, "repos[" + std::to_string(i) + "]: " + spec.repos[i].repo +
-                                              " is named twice (a job copies one tag per repo)");
+      return fieldError("repos[" + std::to_string(i) + "]",
+                        spec.repos[i].repo + " is named twice (a job copies one tag per repo)");
   }
   const int modes = (spec.keyName.empty() ? 0 : 1) + (spec.pubKeyPem.empty() ? 0 : 1) + (spec.skipVerify ? 1 : 0);
-  if (modes != 1) return makeError(ErrorCode::kUsage, "key: give exactly one of key, pub_key_pem or skip_verify");
+  if (modes != 1) return fieldError("key", "give exactly one of key, pub_key_pem or skip_verify");
   if (!spec.keyName.empty() && !settings_->hasKey(spec.keyName))
-    return makeError(ErrorCode::kUsage, "key: no key named \"" + spec.keyName + "\" in the daemon's config");
+    return fieldError("key", "no key named \"" + spec.keyName + "\" in the daemon's config");
   if (!spec.pubKeyPem.empty()) {
     auto key = verify::PublicKey::fromPem(spec.pubKeyPem, "pub_key_pem");
-    if (!key) return makeError(ErrorCode::kUsage, "pub_key_pem: " + key.error().message);
+    if (!key) return fieldError("pub_key_pem", key.error().message);
   }
   return {};
 }

@@ -28,8 +28,9 @@ bool JobSpec::sameRequest(const JobSpec& o) const {
   if (repos.size() != o.repos.size()) return false;
   for (std::size_t i = 0; i < repos.size(); ++i)
     if (repos[i].str() != o.repos[i].str()) return false;
-  return from == o.from && to == o.to && keyName == o.keyName && pubKeyPem == o.pubKeyPem &&
-         skipVerify == o.skipVerify && copyPolicy == o.copyPolicy && keepGoing == o.keepGoing && schedule == o.schedule;
+  return from == o.from && to == o.to && fromKind == o.fromKind && toKind == o.toKind && keyName == o.keyName &&
+         pubKeyPem == o.pubKeyPem && skipVerify == o.skipVerify && copyPolicy == o.copyPolicy &&
+         keepGoing == o.keepGoing && schedule == o.schedule;
 }
 
 nlohmann::json optionsToJson(const JobSpec& spec) {
@@ -40,6 +41,9 @@ nlohmann::json optionsToJson(const JobSpec& spec) {
   j["copy_policy"] = spec.copyPolicy;
   j["keep_going"] = spec.keepGoing;
   if (!spec.schedule.empty()) j["schedule"] = spec.schedule;
+  // Registries are the default and stay unwritten, so rows from before layouts read the same.
+  if (endpoint::isLocalKind(spec.fromKind)) j["from_kind"] = endpoint::endpointKindName(spec.fromKind);
+  if (endpoint::isLocalKind(spec.toKind)) j["to_kind"] = endpoint::endpointKindName(spec.toKind);
   return j;
 }
 
@@ -50,6 +54,10 @@ void optionsFromJson(const nlohmann::json& j, JobSpec& spec) {
   spec.copyPolicy = j.value("copy_policy", false);
   spec.keepGoing = j.value("keep_going", false);
   spec.schedule = j.value("schedule", "");
+  spec.fromKind =
+      endpoint::endpointKindFromName(j.value("from_kind", "registry")).value_or(endpoint::EndpointKind::kRegistry);
+  spec.toKind =
+      endpoint::endpointKindFromName(j.value("to_kind", "registry")).value_or(endpoint::EndpointKind::kRegistry);
 }
 
 std::string newJobId() {

@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "engine/core/Error.hpp"
+#include "engine/endpoint/EndpointKind.hpp"
 #include "engine/oci/Reference.hpp"
 
 namespace autonomy::jobs {
@@ -34,8 +35,12 @@ bool isRepoOk(std::string_view state);
 
 // What a caller (API or schedule) asked for. Exactly one of keyName, pubKeyPem, skipVerify.
 struct JobSpec {
-  std::string from;  // registry host[:port]
+  // Each end is a registry host[:port], or (at most one end) the absolute path of a layout
+  // directory or an archive file under one of the config's media_dirs.
+  std::string from;
   std::string to;
+  endpoint::EndpointKind fromKind = endpoint::EndpointKind::kRegistry;
+  endpoint::EndpointKind toKind = endpoint::EndpointKind::kRegistry;
   std::vector<oci::RepoRef> repos;
   std::string keyName;    // a key named in the config
   std::string pubKeyPem;  // inline PEM (stored, never returned by the API)
@@ -49,7 +54,7 @@ struct JobSpec {
   bool sameRequest(const JobSpec& other) const;
 };
 
-// The options column: everything but from/to/repos/idempotency key.
+// The options column: everything but from/to/repos/idempotency key (the ends' kinds included).
 nlohmann::json optionsToJson(const JobSpec& spec);
 void optionsFromJson(const nlohmann::json& j, JobSpec& spec);
 

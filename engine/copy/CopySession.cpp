@@ -1,7 +1,5 @@
 #include "engine/copy/CopySession.hpp"
 
-#include "engine/endpoint/RegistryEndpoint.hpp"
-
 namespace autonomy::copy {
 
 CopySession::CopySession(std::unique_ptr<endpoint::Endpoint> source, std::unique_ptr<endpoint::Endpoint> dest,
@@ -20,15 +18,6 @@ CopySession::CopySession(std::unique_ptr<endpoint::Endpoint> source, std::unique
   ctx_.transferGate = transferGate_.get();
   ctx_.limits = limits;
   ctx_.cancel = std::move(cancel);
-}
-
-std::unique_ptr<CopySession> CopySession::forRegistries(registry::ConnectionPool& pool, registry::RegistrySettings from,
-                                                        registry::RegistrySettings to, TransferLimits limits,
-                                                        CancelTokenPtr cancel, endpoint::UploadJournal* journal) {
-  auto source = std::make_unique<endpoint::RegistryEndpoint>(pool, std::move(from));
-  auto dest = std::make_unique<endpoint::RegistryEndpoint>(pool, std::move(to));
-  dest->setJournal(journal);
-  return std::make_unique<CopySession>(std::move(source), std::move(dest), limits, std::move(cancel));
 }
 
 }  // namespace autonomy::copy

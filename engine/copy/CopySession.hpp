@@ -12,11 +12,6 @@ class CopySession {
  public:
   CopySession(std::unique_ptr<endpoint::Endpoint> source, std::unique_ptr<endpoint::Endpoint> dest,
               TransferLimits limits, CancelTokenPtr cancel);
-  // Registry to registry on a shared connection pool; `journal` (may be null) keeps upload
-  // sessions across restarts.
-  static std::unique_ptr<CopySession> forRegistries(registry::ConnectionPool& pool, registry::RegistrySettings from,
-                                                    registry::RegistrySettings to, TransferLimits limits,
-                                                    CancelTokenPtr cancel, endpoint::UploadJournal* journal = nullptr);
   CopySession(const CopySession&) = delete;
   CopySession& operator=(const CopySession&) = delete;
 

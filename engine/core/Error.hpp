@@ -28,6 +28,9 @@ struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
   bool transient = false;  // worth retrying (network, 5xx, 429)
+  // The request field or flag at fault, when there is one ("repos[1]", "to_layout"): the API
+  // returns it as error.field. Set where the error is made, never recovered from the message.
+  std::string field;
 
   // Prefix the message with what was being done: "copy fleet/nav:v2: " + message.
   Error context(std::string_view what) const& {
@@ -38,7 +41,13 @@ struct Error {
 };
 
 inline Error makeError(ErrorCode code, std::string message, bool transient = false) {
-  return Error{code, std::move(message), transient};
+  return Error{code, std::move(message), transient, {}};
+}
+
+// An error about one named field: the message reads "field: problem" and the field travels on.
+inline Error fieldError(std::string field, std::string_view problem, ErrorCode code = ErrorCode::kUsage) {
+  std::string message = field + ": " + std::string(problem);
+  return Error{code, std::move(message), false, std::move(field)};
 }
 
 // A minimal expected<T, Error> (C++20 has none).
@@ -46,7 +55,7 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   // Default: an internal error (asio's co_spawn needs a default-constructible result).
-  Result() : v_(std::in_place_index<1>, Error{ErrorCode::kInternal, "no result", false}) {}
+  Result() : v_(std::in_place_index<1>, Error{ErrorCode::kInternal, "no result", false, {}}) {}
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 

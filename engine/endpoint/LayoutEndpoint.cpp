@@ -99,7 +99,7 @@ LayoutEndpoint::LayoutEndpoint(boost::asio::any_io_executor executor, fs::path d
     : executor_(std::move(executor)), dir_(std::move(dir)), name_(std::move(name)) {}
 
 Result<std::unique_ptr<LayoutEndpoint>> LayoutEndpoint::open(boost::asio::any_io_executor executor, fs::path dir) {
-  auto name = "oci:" + dir.string();
+  auto name = describeEnd(EndpointKind::kLayout, dir.string());
   std::unique_ptr<LayoutEndpoint> l(new LayoutEndpoint(std::move(executor), std::move(dir), std::move(name)));
   if (auto st = l->load(); !st) return st.error();
   return l;
@@ -109,7 +109,7 @@ Result<std::unique_ptr<LayoutEndpoint>> LayoutEndpoint::openArchive(boost::asio:
                                                                     fs::path file) {
   auto members = scanTar(file);
   if (!members) return members.error();
-  auto name = "oci-archive:" + file.string();
+  auto name = describeEnd(EndpointKind::kArchive, file.string());
   std::unique_ptr<LayoutEndpoint> l(new LayoutEndpoint(std::move(executor), {}, std::move(name)));
   l->archive_ = std::move(file);
   l->tar_ = std::move(*members);
@@ -118,7 +118,7 @@ Result<std::unique_ptr<LayoutEndpoint>> LayoutEndpoint::openArchive(boost::asio:
 }
 
 Result<std::unique_ptr<LayoutEndpoint>> LayoutEndpoint::create(boost::asio::any_io_executor executor, fs::path dir) {
-  auto name = "oci:" + dir.string();
+  auto name = describeEnd(EndpointKind::kLayout, dir.string());
   std::unique_ptr<LayoutEndpoint> l(new LayoutEndpoint(std::move(executor), std::move(dir), std::move(name)));
   if (auto st = l->initialize(); !st) return st.error();
   return l;
@@ -133,11 +133,21 @@ Result<std::unique_ptr<LayoutEndpoint>> LayoutEndpoint::createArchive(boost::asi
                                             "file or remove this one");
   auto staging = file;
   staging += ".partial.d";
-  auto name = "oci-archive:" + file.string();
+  auto name = describeEnd(EndpointKind::kArchive, file.string());
   std::unique_ptr<LayoutEndpoint> l(new LayoutEndpoint(std::move(executor), std::move(staging), std::move(name)));
   l->archive_ = std::move(file);
   if (auto st = l->initialize(); !st) return st.error();
   return l;
+}
+
+Result<std::unique_ptr<LayoutEndpoint>> LayoutEndpoint::forEnd(boost::asio::any_io_executor executor, EndpointKind kind,
+                                                               fs::path where, bool source) {
+  if (kind == EndpointKind::kArchive)
+    return source ? openArchive(std::move(executor), std::move(where))
+                  : createArchive(std::move(executor), std::move(where));
+  if (kind == EndpointKind::kLayout)
+    return source ? open(std::move(executor), std::move(where)) : create(std::move(executor), std::move(where));
+  return makeError(ErrorCode::kInternal, "a registry is not a layout endpoint");
 }
 
 Status LayoutEndpoint::initialize() {

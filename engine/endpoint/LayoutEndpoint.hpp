@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/endpoint/Endpoint.hpp"
+#include "engine/endpoint/EndpointKind.hpp"
 #include "engine/endpoint/Tar.hpp"
 
 namespace autonomy::endpoint {
@@ -44,6 +45,9 @@ class LayoutEndpoint final : public Endpoint {
   // directory is reused).
   static Result<std::unique_ptr<LayoutEndpoint>> createArchive(boost::asio::any_io_executor executor,
                                                                std::filesystem::path file);
+  // One of the four above by kind (a layout or an archive) and role, for the front ends.
+  static Result<std::unique_ptr<LayoutEndpoint>> forEnd(boost::asio::any_io_executor executor, EndpointKind kind,
+                                                        std::filesystem::path where, bool source);
 
   const std::string& name() const override { return name_; }
   boost::asio::any_io_executor executor() const override { return executor_; }

@@ -264,3 +264,108 @@ TEST_F(DaemonApi, HealthcheckFlagReportsTheRunningDaemon) {
 
 }  // namespace
 }  // namespace autonomy::testing::daemonit
+
+namespace autonomy::testing::daemonit {
+namespace {
+
+using nlohmann::json;
+
+class DaemonMedia : public DaemonIntegration {
+ protected:
+  std::filesystem::path media() const { return work() / "media"; }
+  void startWithMedia() {
+    std::filesystem::create_directories(media());
+    DaemonSettings s;
+    s.topLevel = "media_dirs: [" + media().string() + "]\n";
+    writeConfig(s);
+    startDaemon();
+  }
+  // The job body with one end replaced: drop `registryField`, set `field` to `path`.
+  json withEnd(const char* registryField, const char* field, const std::filesystem::path& path) const {
+    auto body = jobBody({"robot-behavior:v1", "fleet/nav-stack:v2"});
+    body.erase(registryField);
+    body[field] = path.string();
+    return body;
+  }
+};
+
+// The air-gapped workflow as daemon jobs: A -> archive on the medium, then archive -> B, each
+// verified; B ends up with A's digests and signatures.
+TEST_F(DaemonMedia, ExportsToAnArchiveAndImportsItIntoB) {
+  const auto behavior = pushSignedImage("robot-behavior", "v1", 21);
+  const auto nav = pushBundleSignedImage("fleet/nav-stack", "v2", 22);
+  startWithMedia();
+  const auto archive = media() / "fleet.tar";
+
+  auto out = submit(withEnd("to_registry", "to_archive", archive));
+  ASSERT_EQ(out.status, 202) << out.describe();
+  EXPECT_EQ(out.json()["to_archive"], archive.string());
+  EXPECT_FALSE(out.json().contains("to_registry"));
+  const std::string outId = out.json()["id"];
+  const auto exported = waitFinished(outId);
+  ASSERT_EQ(exported["state"], "succeeded") << exported.dump(2) << daemonLog();
+  EXPECT_EQ(exported["repos"][0]["digest"], behavior);
+  EXPECT_EQ(exported["repos"][1]["digest"], nav);
+  EXPECT_TRUE(std::filesystem::is_regular_file(archive));
+  EXPECT_FALSE(std::filesystem::exists(archive.string() + ".partial")) << "renamed into place";
+  EXPECT_FALSE(std::filesystem::exists(archive.string() + ".partial.d")) << "staging removed";
+  const auto cat = get("/v1/jobs/" + outId + "/catalog").json();
+  EXPECT_EQ(cat["to"], "oci-archive:" + archive.string());
+  EXPECT_TRUE(b().tags("robot-behavior").empty()) << "the export wrote nothing to B";
+
+  auto in = submit(withEnd("from_registry", "from_archive", archive));
+  ASSERT_EQ(in.status, 202) << in.describe();
+  const auto imported = waitFinished(in.json()["id"]);
+  ASSERT_EQ(imported["state"], "succeeded") << imported.dump(2) << daemonLog();
+  EXPECT_EQ(tagDigestAtB("robot-behavior", "v1"), behavior);
+  EXPECT_EQ(tagDigestAtB("fleet/nav-stack", "v2"), nav);
+  const auto sigTag = "sha256-" + behavior.substr(7) + ".sig";
+  EXPECT_TRUE(b().hasTag("robot-behavior", sigTag)) << "the signature came through the archive";
+  expectConsistentAtB("robot-behavior");
+  expectConsistentAtB("fleet/nav-stack");
+  EXPECT_EQ(get("/v1/jobs/" + in.json()["id"].get<std::string>() + "/catalog").json()["from"],
+            "oci-archive:" + archive.string());
+}
+
+// A caller of the API names only paths under media_dirs (symlinks resolved), and what cannot
+// work is said at submit, with the field.
+TEST_F(DaemonMedia, PathsOutsideMediaDirsAndImpossibleEndsAreRefusedAtSubmit) {
+  startWithMedia();
+  const auto elsewhere = work() / "elsewhere";
+  std::filesystem::create_directories(elsewhere);
+  std::filesystem::create_symlink(elsewhere, media() / "escape");
+  std::ofstream(media() / "taken.tar") << "x";
+  struct Case {
+    json body;
+    std::string field;
+    std::string needle;
+  };
+  const std::vector<Case> cases{
+      {withEnd("to_registry", "to_layout", elsewhere / "fleet"), "to_layout", "not under"},
+      {withEnd("to_registry", "to_layout", media() / "escape" / "fleet"), "to_layout", "not under"},
+      {withEnd("to_registry", "to_layout", media()), "to_layout", "not under"},
+      {withEnd("to_registry", "to_archive", media() / "taken.tar"), "to_archive", "exists"},
+      {withEnd("from_registry", "from_layout", media() / "absent"), "from_layout", "does not exist"},
+  };
+  for (const auto& c : cases) {
+    auto r = submit(c.body);
+    EXPECT_EQ(r.status, 400) << c.body.dump() << "\n" << r.describe();
+    EXPECT_EQ(r.json()["error"]["field"], c.field) << r.body;
+    EXPECT_NE(r.json()["error"]["message"].get<std::string>().find(c.needle), std::string::npos) << r.body;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(elsewhere)) << "nothing written outside media_dirs";
+  EXPECT_EQ(get("/v1/jobs").json()["jobs"].size(), 0u);
+}
+
+TEST_F(DaemonMedia, WithoutMediaDirsNoJobTouchesAFile) {
+  writeConfig({});
+  startDaemon();
+  auto r = submit(withEnd("to_registry", "to_layout", work() / "fleet"));
+  EXPECT_EQ(r.status, 400) << r.describe();
+  EXPECT_EQ(r.json()["error"]["field"], "to_layout");
+  EXPECT_NE(r.body.find("media_dirs"), std::string::npos) << r.body;
+  EXPECT_FALSE(std::filesystem::exists(work() / "fleet"));
+}
+
+}  // namespace
+}  // namespace autonomy::testing::daemonit

@@ -158,11 +158,20 @@ void DaemonIntegration::writeConfig(const DaemonSettings& s) {
       << "  \"" << b().host() << "\": {insecure: true}\n"
       << s.registries << "keys:\n  fleet: " << (work() / "keys" / "fleet.pub").string() << "\n"
       << (s.rekorKey.empty() ? std::string() : "rekor_keys:\n  log: " + s.rekorKey.string() + "\n")
-      << "log: {level: debug}\n";
+      << "log: {level: debug}\n"
+      << s.topLevel;
   if (s.schedules.empty())
     out << "schedules: []\n";
   else
     out << "schedules:\n" << s.schedules;
+}
+
+std::string DaemonIntegration::tagDigestAtB(const std::string& repo, const std::string& tag) const {
+  std::ifstream in(b_->storageDir() / "docker/registry/v2/repositories" / repo / "_manifests/tags" / tag /
+                   "current/link");
+  std::string digest;
+  std::getline(in, digest);
+  return digest;
 }
 
 void DaemonIntegration::startDaemon(const std::map<std::string, std::string>& extraEnv) {

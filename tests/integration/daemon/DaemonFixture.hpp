@@ -41,6 +41,7 @@ struct DaemonSettings {
   std::string schedules;           // YAML text of the schedules: section; empty: none
   std::filesystem::path rekorKey;  // rekor_keys: {log: <this>} when set
   std::string registries;          // more YAML lines under registries: ("  \"host\": {...}\n")
+  std::string topLevel;            // more top-level YAML lines ("media_dirs: [...]\n")
 };
 
 class DaemonIntegration : public ::testing::Test {
@@ -89,6 +90,8 @@ class DaemonIntegration : public ::testing::Test {
   // Every tag of `repo` at B resolves, and every blob its manifests (and index children)
   // reference is present at B: B never shows a tag with incomplete content.
   void expectConsistentAtB(const std::string& repo);
+  // The digest B's tag names (from B's storage), empty when B has no such tag.
+  std::string tagDigestAtB(const std::string& repo, const std::string& tag) const;
   // Access-log lines at B for PUT /v2/<repo>/manifests/<tag>.
   std::size_t manifestPutsAtB(const std::string& repo, const std::string& tag);
 

@@ -14,7 +14,7 @@ class FakeBackend : public ApiBackend {
 
   Result<jobs::Submitted> submitJob(jobs::JobSpec spec) override {
     if (!spec.keyName.empty() && spec.keyName != "fleet")
-      return makeError(ErrorCode::kUsage, "key: no key named \"" + spec.keyName + "\" in the daemon's config");
+      return fieldError("key", "no key named \"" + spec.keyName + "\" in the daemon's config");
     if (spec.idempotencyKey) {
       for (auto& [id, j] : jobs_) {
         if (j.spec.idempotencyKey != spec.idempotencyKey) continue;

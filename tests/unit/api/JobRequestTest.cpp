@@ -16,12 +16,13 @@ json validBody() {
           {"key", "fleet"}};
 }
 
-// The field a rejected body is blamed on: the message's prefix before ": ".
+// The field a rejected body is blamed on (Error::field), which the message also starts with.
 std::string blamed(const json& body) {
   auto r = parseJobRequest(body.dump());
   if (r.ok()) return "(accepted)";
   EXPECT_EQ(r.error().code, ErrorCode::kUsage);
-  return r.error().message.substr(0, r.error().message.find(": "));
+  EXPECT_EQ(r.error().message.rfind(r.error().field + ": ", 0), 0u) << r.error().message;
+  return r.error().field;
 }
 
 TEST(JobRequest, ParsesEveryField) {
@@ -85,6 +86,47 @@ TEST(JobRequest, EachBadFieldIsNamed) {
   EXPECT_EQ(blamed(with("pub_key_pem", 5)), "pub_key_pem");
   EXPECT_EQ(blamed(with("out", "/tmp/x")), "out") << "unknown fields are refused";
   EXPECT_EQ(blamed(json::array()), "body");
+}
+
+TEST(JobRequest, EitherEndMayBeALayoutOrAnArchivePath) {
+  auto body = validBody();
+  body.erase("to_registry");
+  body["to_archive"] = "/media/usb/./fleet.tar";
+  auto spec = parseJobRequest(body.dump());
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  EXPECT_EQ(spec->toKind, endpoint::EndpointKind::kArchive);
+  EXPECT_EQ(spec->to, "/media/usb/fleet.tar") << "kept lexically normal";
+  EXPECT_EQ(spec->fromKind, endpoint::EndpointKind::kRegistry);
+
+  body = validBody();
+  body.erase("from_registry");
+  body["from_layout"] = "/media/usb/fleet/";
+  spec = parseJobRequest(body.dump());
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  EXPECT_EQ(spec->fromKind, endpoint::EndpointKind::kLayout);
+  EXPECT_EQ(spec->from, "/media/usb/fleet");
+}
+
+TEST(JobRequest, BadEndsAreNamed) {
+  auto local = [](const char* drop, const char* field, json value) {
+    auto b = validBody();
+    b.erase(drop);
+    b[field] = std::move(value);
+    return b;
+  };
+  EXPECT_EQ(blamed(local("to_registry", "to_layout", "relative/dir")), "to_layout");
+  EXPECT_EQ(blamed(local("to_registry", "to_layout", "/media/usb/../../etc")), "to_layout");
+  EXPECT_EQ(blamed(local("to_registry", "to_archive", "")), "to_archive");
+  EXPECT_EQ(blamed(local("to_registry", "to_archive", 7)), "to_archive");
+  EXPECT_EQ(blamed(local("from_registry", "from_archive", std::string(5000, 'a'))), "from_archive");
+  auto both = validBody();
+  both["to_layout"] = "/media/usb/x";
+  EXPECT_EQ(blamed(both), "to_layout") << "to_registry and to_layout together";
+  auto bothLocal = local("from_registry", "from_layout", "/media/usb/a");
+  bothLocal.erase("to_registry");
+  bothLocal["to_archive"] = "/media/usb/b.tar";
+  EXPECT_EQ(blamed(bothLocal), "to_archive") << "one end must be a registry";
+  EXPECT_EQ(blamed(local("to_registry", "to_tape", "/dev/st0")), "to_tape") << "not a field";
 }
 
 TEST(JobRequest, SkipVerifyFalseCountsAsAbsent) {

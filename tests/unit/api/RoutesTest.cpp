@@ -157,6 +157,19 @@ TEST_F(RoutesTest, BadFieldsAre400sNamingTheField) {
   EXPECT_EQ(bodyOf(r)["error"]["field"], "key");
 }
 
+// error.field comes from the Error, never from the message: a message that merely starts with
+// "word: " names no field.
+TEST(ErrorResponse, TheFieldIsTheErrorsNotTheMessagesPrefix) {
+  auto r = errorResponse(makeError(ErrorCode::kUsage, "repos: looks like a field but the error names none"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_FALSE(json::parse(r.body)["error"].contains("field")) << r.body;
+  r = errorResponse(fieldError("to_layout", "is not under a media_dirs directory"));
+  EXPECT_EQ(json::parse(r.body)["error"]["field"], "to_layout");
+  EXPECT_EQ(json::parse(r.body)["error"]["message"], "to_layout: is not under a media_dirs directory");
+  r = errorResponse(fieldError("key", "the config's key file is unreadable", ErrorCode::kConfig));
+  EXPECT_EQ(json::parse(r.body)["error"]["field"], "key") << "any code may name a field";
+}
+
 TEST_F(RoutesTest, BodiesOverOneMebibyteAre413) {
   std::string huge(kMaxBodyBytes + 1, ' ');
   auto r = call("POST", "/v1/jobs", huge);

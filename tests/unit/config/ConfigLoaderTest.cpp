@@ -253,7 +253,7 @@ TEST(ConfigLoader, ReportsEveryErrorInFileOrder) {
   EXPECT_EQ(message, at(1, "log.level: \"loud\" is not a level (use trace, debug, info, warn or error)") + "\n" +
                          at(2,
                             "bogus: unknown key (expected one of: listen, state_dir, api, concurrency, registries, "
-                            "keys, rekor_keys, defaults, jobs, log, schedules)") +
+                            "keys, rekor_keys, defaults, jobs, log, schedules, media_dirs)") +
                          "\n" + at(3, "concurrency.repos: 0 is out of range: use a number from 1 to 1024"));
 }
 

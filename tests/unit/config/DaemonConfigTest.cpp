@@ -174,3 +174,32 @@ TEST_F(CheckFiles, KnowsFilesFromDirectories) {
 TEST_F(CheckFiles, OffByDefault) {
   EXPECT_TRUE(loadConfigString("keys: {fleet: /nowhere/k.pub}\n", (dir_ / "syncd.yaml").string()).ok());
 }
+
+TEST(MediaDirs, NoneByDefaultListedResolvedAndNormal) {
+  EXPECT_TRUE(loadOk("listen: [\"127.0.0.1:7480\"]\n").mediaDirs.empty());
+  const auto c = loadOk("media_dirs: [/media/usb/, exports, /srv/./airgap]\n");
+  ASSERT_EQ(c.mediaDirs.size(), 3u);
+  EXPECT_EQ(c.mediaDirs[0], "/media/usb");
+  EXPECT_EQ(c.mediaDirs[1], "/etc/autonomy/exports") << "relative to the config's directory";
+  EXPECT_EQ(c.mediaDirs[2], "/srv/airgap");
+}
+
+TEST(MediaDirs, RootDuplicatesAndWrongTypesAreRefusedWithTheLine) {
+  auto bad = loadError("media_dirs: [/]\n");
+  EXPECT_TRUE(contains(bad, at(1, "media_dirs[0]"))) << bad;
+  EXPECT_TRUE(contains(bad, "root directory")) << bad;
+  bad = loadError("media_dirs:\n  - /media/usb\n  - /media/usb/\n");
+  EXPECT_TRUE(contains(bad, at(3, "media_dirs[1]"))) << bad;
+  EXPECT_TRUE(contains(bad, "listed twice")) << bad;
+  bad = loadError("media_dirs: /media/usb\n");
+  EXPECT_TRUE(contains(bad, "media_dirs")) << bad;
+}
+
+TEST(MediaDirs, PathIsUnderComparesWholeComponents) {
+  EXPECT_TRUE(pathIsUnder("/media/usb/fleet", "/media/usb"));
+  EXPECT_TRUE(pathIsUnder("/media/usb/a/b.tar", "/media/usb"));
+  EXPECT_FALSE(pathIsUnder("/media/usb", "/media/usb")) << "the directory itself is not a layout inside it";
+  EXPECT_FALSE(pathIsUnder("/media/usb2/fleet", "/media/usb"));
+  EXPECT_FALSE(pathIsUnder("/media", "/media/usb"));
+  EXPECT_FALSE(pathIsUnder("/etc/passwd", "/media/usb"));
+}
