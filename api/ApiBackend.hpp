@@ -20,6 +20,7 @@ struct ScheduleView {
   std::string from;
   std::string to;
   std::vector<std::string> repos;
+  std::vector<oci::RepoSelection> selections;
   std::string key;  // empty with skip_verify
   bool skipVerify = false;
   bool copyPolicy = false;

@@ -39,7 +39,6 @@ ApiResponse errorResponse(int status, std::string_view code, std::string_view me
 int httpStatusFor(ErrorCode code) {
   switch (code) {
     case ErrorCode::kUsage:
-      return 400;
     case ErrorCode::kConfig:
       return 400;
     case ErrorCode::kAuth:
@@ -49,15 +48,12 @@ int httpStatusFor(ErrorCode code) {
     case ErrorCode::kCancelled:
       return 409;
     case ErrorCode::kIntegrity:
-      return 422;
     case ErrorCode::kVerification:
       return 422;
     case ErrorCode::kNetwork:
-      return 502;
     case ErrorCode::kRegistry:
       return 502;
     case ErrorCode::kIo:
-      return 500;
     case ErrorCode::kInternal:
       return 500;
   }

@@ -20,7 +20,7 @@ std::string_view trim(std::string_view s) {
 }
 }  // namespace
 
-Result<BearerAuth> BearerAuth::fromToken(std::string token) {
+Result<BearerAuth> BearerAuth::fromToken(const std::string& token) {
   const auto t = trim(token);
   if (t.size() < kMinTokenLength)
     return makeError(ErrorCode::kConfig, "the API token must be at least " + std::to_string(kMinTokenLength) +

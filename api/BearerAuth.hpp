@@ -13,7 +13,7 @@ class BearerAuth {
   // The file's content without surrounding whitespace; an empty or unreadable file is an error
   // (kConfig). Tokens shorter than 16 characters are refused as guessable.
   static Result<BearerAuth> fromFile(const std::filesystem::path& path);
-  static Result<BearerAuth> fromToken(std::string token);
+  static Result<BearerAuth> fromToken(const std::string& token);
 
   // `authorization` is the whole header value: "Bearer <token>" (scheme case-insensitive).
   bool accepts(std::string_view authorization) const;

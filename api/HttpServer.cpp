@@ -147,7 +147,7 @@ asio::awaitable<void> unixSession(ImplPtr impl, unixsock::socket socket) {
   co_await session::serve(stream, guard.env());
 }
 
-void logSessionError(std::exception_ptr e) {
+void logSessionError(const std::exception_ptr& e) {
   if (!e) return;
   try {
     std::rethrow_exception(e);

@@ -6,6 +6,12 @@ using nlohmann::json;
 
 namespace {
 json orNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+// As the config lists them: "repo:tag" strings, then the selections as objects.
+json repoList(const ScheduleView& v) {
+  json out = v.repos;
+  for (const auto& sel : v.selections) out.push_back(oci::toJson(sel));
+  return out;
+}
 }  // namespace
 
 json repoToJson(const jobs::RepoTask& t) {
@@ -43,6 +49,8 @@ json jobToJson(const jobs::JobRecord& job) {
     bytes += t.bytes;
   }
   const std::string self = "/v1/jobs/" + job.id;
+  json selections = json::array();
+  for (const auto& sel : s.selections) selections.push_back(oci::toJson(sel));
   return {
       {"id", job.id},
       {"state", job.state},
@@ -57,6 +65,7 @@ json jobToJson(const jobs::JobRecord& job) {
       {"schedule", orNull(s.schedule)},
       {"idempotency_key", s.idempotencyKey ? json(*s.idempotencyKey) : json(nullptr)},
       {"repos", repos},
+      {"selections", selections},
       {"counts", counts},
       {"bytes", bytes},
       {"links",
@@ -69,7 +78,7 @@ json scheduleToJson(const ScheduleView& v) {
           {"jitter", v.jitter},
           {"from_registry", v.from},
           {"to_registry", v.to},
-          {"repos", v.repos},
+          {"repos", repoList(v)},
           {"key", orNull(v.key)},
           {"skip_verify", v.skipVerify},
           {"copy_policy", v.copyPolicy},

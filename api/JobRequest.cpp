@@ -76,7 +76,7 @@ Result<bool> boolField(const json& body, const char* name) {
 Status parseRepos(const json& body, jobs::JobSpec& spec) {
   auto it = body.find("repos");
   if (it == body.end()) return fieldError("repos", "is required (a list such as [\"fleet/nav:v2\"])");
-  if (!it->is_array()) return fieldError("repos", std::string("must be a list of strings, not ") + typeName(*it));
+  if (!it->is_array()) return fieldError("repos", std::string("must be a list, not ") + typeName(*it));
   if (it->empty()) return fieldError("repos", "names no repo");
   if (it->size() > kMaxReposPerJob)
     return fieldError("repos", "names " + std::to_string(it->size()) + " repos; at most " +
@@ -85,13 +85,21 @@ Status parseRepos(const json& body, jobs::JobSpec& spec) {
   for (std::size_t i = 0; i < it->size(); ++i) {
     const std::string field = "repos[" + std::to_string(i) + "]";
     const auto& item = (*it)[i];
-    if (!item.is_string()) return fieldError(field, std::string("must be a string, not ") + typeName(item));
+    if (item.is_object()) {  // {"repo": ..., "semver": ...}: tags chosen when the job runs
+      auto sel = oci::repoSelectionFromJson(item);
+      if (!sel) return sel.error().within(field);
+      if (auto st = catalog::checkRecordName(sel->repo); !st) return fieldError(field + ".repo", st.error().message);
+      spec.selections.push_back(std::move(*sel));
+      continue;
+    }
+    if (!item.is_string())
+      return fieldError(field,
+                        std::string("must be a string (\"repo:tag\") or a selection object, not ") + typeName(item));
     const auto text = item.get<std::string>();
     auto ref = oci::RepoRef::parse(text);
     if (!ref) return fieldError(field, ref.error().message);
     if (auto st = catalog::checkRecordName(ref->repo); !st) return fieldError(field, st.error().message);
-    if (!seen.insert(ref->repo).second)
-      return fieldError(field, ref->repo + " is named twice (a job copies one tag per repo)");
+    if (!seen.insert(ref->str()).second) return fieldError(field, ref->str() + " is named twice");
     spec.repos.push_back(std::move(*ref));
   }
   return {};

@@ -8,7 +8,7 @@
 
 namespace autonomy::api {
 
-inline constexpr std::size_t kMaxReposPerJob = 1000;
+using jobs::kMaxReposPerJob;
 inline constexpr std::size_t kMaxIdempotencyKeyLength = 255;
 
 // kUsage errors whose message starts with the field name.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "engine/core/Printable.hpp"
@@ -44,7 +45,7 @@ std::optional<std::pair<std::string, ProgressTotals::InFlight>> ProgressTotals::
 }
 
 std::string humanDuration(double seconds) {
-  const auto s = static_cast<long long>(seconds + 0.5);
+  const auto s = std::llround(seconds);
   char buf[32];
   if (s < 60)
     std::snprintf(buf, sizeof buf, "%llds", s);
@@ -87,7 +88,12 @@ ConsoleProgress::ConsoleProgress(std::optional<boost::asio::any_io_executor> exe
   if (!quiet_) armTimer();
 }
 
-ConsoleProgress::~ConsoleProgress() { finish(); }
+ConsoleProgress::~ConsoleProgress() {
+  try {
+    finish();
+  } catch (...) {  // the last progress line is worth no abort
+  }
+}
 
 std::string ConsoleProgress::humanBytes(std::uint64_t bytes) {
   char buf[32];

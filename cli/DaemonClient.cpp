@@ -33,7 +33,7 @@ T runOn(boost::asio::io_context& io, boost::asio::awaitable<T> task) {
   std::optional<T> result;
   std::exception_ptr error;
   bool done = false;
-  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T value) {
+  boost::asio::co_spawn(io, std::move(task), [&](const std::exception_ptr& e, T value) {
     if (e)
       error = e;
     else

@@ -158,8 +158,9 @@ Result<catalog::Catalog> fetchCatalogInto(DaemonClient& client, const std::strin
   if (reply->status != 200) return reply->error("catalog of job " + jobId);
   auto cat = catalog::catalogFromJson(reply->json(), client.url() + "/v1/jobs/" + jobId + "/catalog");
   if (!cat) return cat.error();
+  const auto layout = catalog::RecordLayout::of(cat->repos);
   for (const auto& r : cat->repos)
-    if (auto st = catalog::writeSeedRecord(out, r); !st) return st.error();
+    if (auto st = catalog::writeSeedRecord(out, r, layout); !st) return st.error();
   if (auto st = catalog::writeCatalog(out, *cat); !st) return st.error();
   return cat;
 }

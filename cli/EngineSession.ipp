@@ -10,7 +10,7 @@ T EngineSession::run(boost::asio::awaitable<T> task) {
   armSignals();
   std::optional<T> result;
   std::exception_ptr error;
-  boost::asio::co_spawn(io_, std::move(task), [&](std::exception_ptr e, T value) {
+  boost::asio::co_spawn(io_, std::move(task), [&](const std::exception_ptr& e, T value) {
     if (e)
       error = e;
     else

@@ -45,19 +45,23 @@ Result<std::shared_ptr<const verify::TrustPolicy>> loadVerification(const Verify
 
 namespace {
 
-// The CLI's part of a run: each record goes to <out>/<repo>/seed.json as soon as it is known.
+// The CLI's part of a run: each record goes to <out>/<repo>/seed.json (seed@<tag>.json for a repo
+// with several tags in the run) as soon as it is known.
 class SeedFiles final : public copy::RunHooks {
  public:
-  explicit SeedFiles(std::filesystem::path out) : out_(std::move(out)) {}
+  SeedFiles(std::filesystem::path out, const std::vector<copy::RepoPlan>& plans) : out_(std::move(out)) {
+    for (const auto& p : plans) layout_.add(p.dest.repo);
+  }
   void recorded(std::size_t, const catalog::SeedRecord& r) override {
-    if (auto st = catalog::writeSeedRecord(out_, r); !st && !error) error = st.error();
-    written.push_back(catalog::seedRecordPath(out_, r.repo));
+    if (auto st = catalog::writeSeedRecord(out_, r, layout_); !st && !error) error = st.error();
+    written.push_back(catalog::seedRecordPath(out_, r, layout_));
   }
   std::vector<std::filesystem::path> written;
   std::optional<Error> error;
 
  private:
   std::filesystem::path out_;
+  catalog::RecordLayout layout_;
 };
 
 int exitFor(const std::vector<catalog::SeedRecord>& records, bool interrupted) {
@@ -156,11 +160,7 @@ Result<std::vector<copy::RepoPlan>> planRepos(const SyncArgs& args) {
     if (!ref) return makeError(ErrorCode::kUsage, "--repos " + text + ": " + ref.error().message);
     if (auto st = catalog::checkRecordName(ref->repo); !st) return st.error().context("--repos " + text);
     for (const auto& p : plans)
-      if (p.dest.repo == ref->repo)
-        return makeError(ErrorCode::kUsage, "--repos names repo " + ref->repo + " twice (" + p.dest.str() + ", " +
-                                                ref->str() +
-                                                "): one tag per repo per run, since each repo has one seed.json; "
-                                                "run sync once per tag");
+      if (p.dest.str() == ref->str()) return makeError(ErrorCode::kUsage, "--repos names " + ref->str() + " twice");
     plans.push_back({*ref, *ref});
   }
   if (plans.empty()) return makeError(ErrorCode::kUsage, "--repos is empty");
@@ -198,7 +198,7 @@ int runSync(const SyncArgs& args) {
   opts.keepGoing = args.keepGoing;
   opts.repoConcurrency = args.concurrency;
   opts.checkConcurrency = args.checkConcurrency;
-  SeedFiles files(out);
+  SeedFiles files(out, opts.repos);
   const auto startedAt = catalog::nowRfc3339();
   copy::SyncRun run((*session)->context(), std::move(opts), files);
   auto records = (*session)->run(run.run());
@@ -256,7 +256,7 @@ int runSeed(const SeedArgs& args) {
   opts.repos = {{from->ref, to->ref}};
   opts.trust = *key;
   opts.copyPolicy = args.verify.copyPolicy;
-  SeedFiles files(args.out);
+  SeedFiles files(args.out, opts.repos);
   copy::SyncRun run((*session)->context(), std::move(opts), files);
   auto records = (*session)->run(run.run());
   progress.finish();

@@ -11,6 +11,7 @@
 #include "cli/SidecarCommand.hpp"
 #include "cli/SyncCommand.hpp"
 #include "engine/core/EscapedLogMessage.hpp"
+#include "engine/core/GuardedMain.hpp"
 #include "engine/oci/Reference.hpp"
 
 namespace {
@@ -46,7 +47,7 @@ void configureLogging(bool verbose, bool quiet) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int mainBody(int argc, char** argv) {
   using namespace autonomy::cli;
   CLI::App app{"autonomy: seed and govern OCI registries for edge / air-gapped deployments"};
   app.require_subcommand(1);
@@ -167,4 +168,8 @@ int main(int argc, char** argv) {
     return kExitFailed;
   }
   return kExitUsage;
+}
+
+int main(int argc, char** argv) {
+  return autonomy::guardedMain("autonomy", [&] { return mainBody(argc, argv); });
 }

@@ -14,6 +14,7 @@
 #include "config/CronExpression.hpp"
 #include "engine/core/Error.hpp"
 #include "engine/oci/Reference.hpp"
+#include "engine/oci/TagSelection.hpp"
 
 namespace autonomy::config {
 
@@ -108,7 +109,8 @@ struct Schedule {
   std::string from;                // registry hosts, host[:port]
   std::string to;
   std::vector<oci::RepoRef> repos;
-  std::string key;  // a name in DaemonConfig::keys; empty exactly when skipVerify
+  std::vector<oci::RepoSelection> selections;  // tags chosen at A each time it runs
+  std::string key;                             // a name in DaemonConfig::keys; empty exactly when skipVerify
   bool skipVerify = false;
   bool copyPolicy = false;
   bool keepGoing = false;

@@ -168,6 +168,10 @@ class ScheduleReader {
     for (std::size_t i = 0; i < items->size(); ++i) {
       const Located& item = (*items)[i];
       const std::string itemPath = indexPath(at("repos"), i);
+      if (item.node.IsMap()) {  // {repo: fleet/nav, semver: "^1", keep_latest: 3}
+        ok = readSelection(item, itemPath, s) && ok;
+        continue;
+      }
       const auto text = reader_.string(item, itemPath);
       if (!text) {
         ok = false;
@@ -193,6 +197,74 @@ class ScheduleReader {
       s.repos.push_back(std::move(*ref));
     }
     return ok;
+  }
+
+  // A repo whose tags are chosen from A's tags/list each time the schedule runs.
+  bool readSelection(const Located& item, const std::string& path, Schedule& s) {
+    const auto entries = reader_.mapping(item, path, {"repo", "tags", "tag_regex", "semver", "all", "keep_latest"});
+    if (!entries) return false;
+    const auto lineOfKey = [&](std::string_view key) {
+      const Entry* e = findEntry(*entries, key);
+      return e ? (e->value.line ? e->value.line : e->keyLine) : item.line;
+    };
+    const Entry* repoEntry = findEntry(*entries, "repo");
+    if (!repoEntry) {
+      reader_.error(item.line, path, "missing repo: (the repository whose tags are selected)");
+      return false;
+    }
+    auto repo = reader_.string(repoEntry->value, childPath(path, "repo"));
+    if (!repo) return false;
+    if (auto st = catalog::checkRecordName(*repo); !st) {
+      reader_.error(lineOfKey("repo"), childPath(path, "repo"), st.error().message);
+      return false;
+    }
+    oci::TagSelectionFields f;
+    bool ok = true;
+    if (const Entry* e = findEntry(*entries, "tags")) {
+      const auto list = reader_.sequence(e->value, childPath(path, "tags"));
+      if (!list) return false;
+      f.tags.emplace();
+      for (std::size_t k = 0; k < list->size(); ++k) {
+        auto tag = reader_.string((*list)[k], indexPath(childPath(path, "tags"), k));
+        if (!tag)
+          ok = false;
+        else
+          f.tags->push_back(*tag);
+      }
+    }
+    for (const auto& [key, slot] : {std::pair{"tag_regex", &f.regex}, std::pair{"semver", &f.semver}}) {
+      if (const Entry* e = findEntry(*entries, key)) {
+        auto text = reader_.string(e->value, childPath(path, key));
+        if (!text)
+          ok = false;
+        else
+          *slot = *text;
+      }
+    }
+    if (const Entry* e = findEntry(*entries, "all")) {
+      const auto all = reader_.boolean(e->value, childPath(path, "all"));
+      if (!all) return false;
+      if (!*all) {
+        reader_.error(lineOfKey("all"), childPath(path, "all"), "is true or left out");
+        return false;
+      }
+      f.all = true;
+    }
+    if (const Entry* e = findEntry(*entries, "keep_latest")) {
+      const auto n = reader_.count(e->value, childPath(path, "keep_latest"), 1, oci::kMaxSelectedTags);
+      if (!n) return false;
+      f.keepLatest = *n;
+    }
+    if (!ok) return false;
+    auto tags = oci::TagSelector::fromFields(f);
+    if (!tags) {
+      const auto& field = tags.error().field;
+      const auto key = field.substr(0, field.find('['));
+      reader_.error(lineOfKey(key), childPath(path, key) + field.substr(key.size()), tags.error().problem());
+      return false;
+    }
+    s.selections.push_back({*repo, std::move(*tags)});
+    return true;
   }
 
   bool readVerification(Schedule& s) {

@@ -17,7 +17,7 @@ namespace {
 constexpr auto kHousekeepingPeriod = std::chrono::seconds(60);
 constexpr int kPrunePeriods = 60;  // prune hourly
 
-void logSpawnError(std::exception_ptr e) {
+void logSpawnError(const std::exception_ptr& e) {
   if (!e) return;
   try {
     std::rethrow_exception(e);

@@ -18,6 +18,7 @@ std::vector<api::ScheduleView> DaemonBackend::schedules() {
     v.from = s.from;
     v.to = s.to;
     for (const auto& r : s.repos) v.repos.push_back(r.str());
+    v.selections = s.selections;
     v.key = s.skipVerify ? "" : s.key;
     v.skipVerify = s.skipVerify;
     v.copyPolicy = s.copyPolicy;

@@ -10,7 +10,7 @@
 
 namespace autonomy::daemon {
 
-SystemdNotifier::SystemdNotifier(boost::asio::any_io_executor executor) : timer_(std::move(executor)) {}
+SystemdNotifier::SystemdNotifier(const boost::asio::any_io_executor& executor) : timer_(executor) {}
 
 void SystemdNotifier::ready(const std::string& status) { sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str()); }
 

@@ -12,7 +12,7 @@ namespace autonomy::daemon {
 
 class SystemdNotifier {
  public:
-  explicit SystemdNotifier(boost::asio::any_io_executor executor);
+  explicit SystemdNotifier(const boost::asio::any_io_executor& executor);
 
   void ready(const std::string& status);
   void reloading();

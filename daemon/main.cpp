@@ -14,8 +14,9 @@
 #include "daemon/Daemon.hpp"
 #include "daemon/HealthProbe.hpp"
 #include "daemon/Logging.hpp"
+#include "engine/core/GuardedMain.hpp"
 
-int main(int argc, char** argv) {
+static int mainBody(int argc, char** argv) {
   using namespace autonomy;
   std::string configPath(config::kDefaultConfigPath);
   bool checkOnly = false;
@@ -70,4 +71,8 @@ int main(int argc, char** argv) {
   daemon::setLogLevel(startup->config.log.level);
   daemon::Daemon d(configPath, std::move(*startup));
   return d.run();
+}
+
+int main(int argc, char** argv) {
+  return autonomy::guardedMain("autonomy-syncd", [&] { return mainBody(argc, argv); });
 }

@@ -32,7 +32,7 @@ class EventSubscription {
  public:
   static constexpr std::size_t kMaxBuffered = 1024;
 
-  explicit EventSubscription(boost::asio::any_io_executor executor) : timer_(executor) {
+  explicit EventSubscription(const boost::asio::any_io_executor& executor) : timer_(executor) {
     timer_.expires_at(boost::asio::steady_timer::time_point::max());
   }
 

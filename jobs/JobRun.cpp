@@ -1,8 +1,11 @@
 #include "jobs/JobRun.hpp"
 
+#include <set>
+
 #include <spdlog/spdlog.h>
 
 #include "engine/catalog/Catalog.hpp"
+#include "engine/copy/SelectTags.hpp"
 #include "engine/endpoint/LayoutEndpoint.hpp"
 #include "engine/endpoint/RegistryEndpoint.hpp"
 #include "jobs/TimeText.hpp"
@@ -20,7 +23,9 @@ nlohmann::json errorJson(const std::optional<Error>& e) {
 }
 }  // namespace
 
-JobRun::JobRun(JobRunEnv env, JobRecord record) : env_(std::move(env)), record_(std::move(record)) {}
+JobRun::JobRun(JobRunEnv env, JobRecord record) : env_(std::move(env)), record_(std::move(record)) {
+  for (const auto& task : record_.repos) layout_.add(task.ref.repo);
+}
 
 JobRun::~JobRun() = default;
 
@@ -92,6 +97,18 @@ boost::asio::awaitable<void> JobRun::run() {
   record_.state = std::string(kJobRunning);
   if (auto st = env_.store->markStarted(record_.id, record_.startedAt); !st)
     spdlog::error("job {}: {}", record_.id, st.error().message);
+  if (auto st = co_await expandSelections(); !st) {
+    if (interrupted_) {
+      requeue();  // not expanded yet: the next start selects again
+      co_return;
+    }
+    spdlog::error("job {}: {}", record_.id, st.error().message);
+    if (userCancelled_)
+      finishWithoutRunning(catalog::kStatusCancelled, std::nullopt);
+    else
+      finishWithoutRunning(catalog::kStatusFailed, st.error());
+    co_return;
+  }
   std::size_t pending = 0;
   bool stoppedBefore = false;  // an earlier attempt failed a repo and keep-going is off
   copy::RunOptions opts;
@@ -131,12 +148,38 @@ boost::asio::awaitable<void> JobRun::run() {
   finish();
 }
 
+registry::Task<Status> JobRun::expandSelections() {
+  if (record_.spec.selections.empty() || record_.spec.selectionsExpanded) co_return Status{};
+  std::set<std::string> named;
+  for (const auto& t : record_.repos) named.insert(t.ref.str());
+  std::vector<oci::RepoRef> chosen;
+  for (const auto& sel : record_.spec.selections) {
+    auto refs = co_await copy::selectTags(*copy_->context().source, sel, cancel_);
+    if (!refs) co_return refs.error();
+    if (refs->empty())
+      spdlog::warn("job {}: no tag of {} at {} matches {}", record_.id, sel.repo, copy_->context().source->name(),
+                   sel.tags.describe());
+    else
+      spdlog::info("job {}: {} ({}) selects {} tags", record_.id, sel.repo, sel.tags.describe(), refs->size());
+    for (auto& ref : *refs)
+      if (named.insert(ref.str()).second) chosen.push_back(std::move(ref));  // named twice: copied once
+  }
+  if (record_.repos.size() + chosen.size() > kMaxReposPerJob)
+    co_return makeError(ErrorCode::kUsage, "the selections add " + std::to_string(chosen.size()) +
+                                               " repos; a job copies at most " + std::to_string(kMaxReposPerJob) +
+                                               " (narrow them, or add keep_latest)");
+  if (auto st = env_.store->addSelectedRepos(record_, chosen); !st) co_return st;
+  layout_ = {};
+  for (const auto& task : record_.repos) layout_.add(task.ref.repo);
+  co_return Status{};
+}
+
 void JobRun::failFinishedRepos(const Error& error) {
   for (auto& task : record_.repos) {
     if (!isRepoOk(task.state)) continue;
     task.state = catalog::kStatusFailed;
     task.error = error;
-    if (auto st = catalog::writeSeedRecord(dir(), unstartedRecord(task, catalog::kStatusFailed, error)); !st)
+    if (auto st = catalog::writeSeedRecord(dir(), unstartedRecord(task, catalog::kStatusFailed, error), layout_); !st)
       spdlog::error("job {}: {}", record_.id, st.error().message);
     persist(task);
   }
@@ -192,7 +235,7 @@ void JobRun::recordResult(std::size_t index, const catalog::SeedRecord& r) {
   task.error = r.error;
   task.finishedAt = r.finishedAt.empty() ? now() : r.finishedAt;
   // seed.json first: a crash between the two redoes the repo (a no-op delta), never loses it.
-  if (auto st = catalog::writeSeedRecord(dir(), r); !st) {
+  if (auto st = catalog::writeSeedRecord(dir(), r, layout_); !st) {
     spdlog::error("job {}: {}", record_.id, st.error().message);
     if (!task.error) task.error = st.error();
   }
@@ -224,7 +267,7 @@ catalog::SeedRecord JobRun::unstartedRecord(const RepoTask& task, const char* st
   auto r = copy::unstartedRecord(endpoint::describeEnd(record_.spec.fromKind, record_.spec.from),
                                  endpoint::describeEnd(record_.spec.toKind, record_.spec.to), {task.ref, task.ref},
                                  status, trust_.get());
-  r.digest = task.digest;
+  if (!task.digest.empty()) r.digest = task.digest;
   r.error = error;
   r.bytesSent = task.bytes;
   r.startedAt = task.startedAt;
@@ -240,7 +283,7 @@ void JobRun::finishWithoutRunning(const char* status, const std::optional<Error>
     task.state = status;
     task.error = error;
     task.finishedAt = now();
-    if (auto st = catalog::writeSeedRecord(dir(), unstartedRecord(task, status, error)); !st)
+    if (auto st = catalog::writeSeedRecord(dir(), unstartedRecord(task, status, error), layout_); !st)
       spdlog::error("job {}: {}", record_.id, st.error().message);
     persist(task);
   }
@@ -255,7 +298,7 @@ void JobRun::finish() {
     if (task.state == kRepoPending || task.state == kRepoRunning) {
       task.state = leftover;
       task.finishedAt = now();
-      if (auto st = catalog::writeSeedRecord(dir(), unstartedRecord(task, leftover, std::nullopt)); !st)
+      if (auto st = catalog::writeSeedRecord(dir(), unstartedRecord(task, leftover, std::nullopt), layout_); !st)
         spdlog::error("job {}: {}", record_.id, st.error().message);
       persist(task);
       ++env_.metrics->reposByOutcome[leftover];
@@ -267,7 +310,7 @@ void JobRun::finish() {
   cat.to = endpoint::describeEnd(record_.spec.toKind, record_.spec.to);
   cat.startedAt = record_.startedAt.empty() ? record_.createdAt : record_.startedAt;
   for (const auto& task : record_.repos) {
-    auto r = catalog::readSeedRecord(catalog::seedRecordPath(dir(), task.ref.repo));
+    auto r = catalog::readSeedRecord(dir() / layout_.relativePath(task.ref.repo, task.ref.reference()));
     cat.repos.push_back(r ? std::move(*r) : unstartedRecord(task, task.state.c_str(), task.error));
   }
   cat.finishedAt = now();

@@ -70,6 +70,8 @@ class JobRun : public copy::ProgressSink, private copy::RunHooks {
 
  private:
   Status prepare();
+  // The job's tag selections, asked of the source once (then stored): more repos to copy.
+  registry::Task<Status> expandSelections();
   // RunHooks: from the engine's run.
   bool alreadyDone(std::size_t index) const override;
   registry::Task<std::unique_ptr<copy::RepoHold>> hold(std::size_t index, CancelTokenPtr cancel) override;
@@ -95,6 +97,7 @@ class JobRun : public copy::ProgressSink, private copy::RunHooks {
   std::unique_ptr<copy::CopySession> copy_;
   std::map<std::size_t, std::chrono::steady_clock::time_point> lastProgress_;
   std::map<std::size_t, std::uint64_t> blobsStarted_;
+  catalog::RecordLayout layout_;  // where each repo's seed record goes in dir()
 };
 
 }  // namespace autonomy::jobs

@@ -13,7 +13,7 @@
 
 namespace autonomy::jobs {
 
-JobScheduler::JobScheduler(boost::asio::any_io_executor executor, JobStore& store, EventHub& events,
+JobScheduler::JobScheduler(const boost::asio::any_io_executor& executor, JobStore& store, EventHub& events,
                            SchedulerOptions options, std::shared_ptr<const EngineSettings> settings)
     : executor_(executor),
       store_(store),
@@ -109,12 +109,11 @@ Status JobScheduler::validate(const JobSpec& spec) const {
   if (endpoint::isLocalKind(spec.fromKind) && endpoint::isLocalKind(spec.toKind))
     return fieldError("to_" + std::string(endpoint::endpointKindName(spec.toKind)),
                       "both ends are layouts or archives: one end of a job must be a registry");
-  if (spec.repos.empty()) return fieldError("repos", "at least one repo is needed");
+  if (spec.repos.empty() && spec.selections.empty()) return fieldError("repos", "at least one repo is needed");
   std::set<std::string> seen;
   for (std::size_t i = 0; i < spec.repos.size(); ++i) {
-    if (!seen.insert(spec.repos[i].repo).second)
-      return fieldError("repos[" + std::to_string(i) + "]",
-                        spec.repos[i].repo + " is named twice (a job copies one tag per repo)");
+    if (!seen.insert(spec.repos[i].str()).second)
+      return fieldError("repos[" + std::to_string(i) + "]", spec.repos[i].str() + " is named twice");
   }
   const int modes = (spec.keyName.empty() ? 0 : 1) + (spec.pubKeyPem.empty() ? 0 : 1) + (spec.skipVerify ? 1 : 0);
   if (modes != 1) return fieldError("key", "give exactly one of key, pub_key_pem or skip_verify");
@@ -207,7 +206,7 @@ void JobScheduler::pump() {
     if (!found->has_value() || (**found).state != kJobQueued) continue;
     auto run = std::make_shared<JobRun>(env(), std::move(**found));
     running_.emplace(id, run);
-    boost::asio::co_spawn(executor_, runJob(this, run), [id](std::exception_ptr e) {
+    boost::asio::co_spawn(executor_, runJob(this, run), [id](const std::exception_ptr& e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);

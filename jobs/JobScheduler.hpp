@@ -34,8 +34,8 @@ struct SchedulerOptions {
 
 class JobScheduler {
  public:
-  JobScheduler(boost::asio::any_io_executor executor, JobStore& store, EventHub& events, SchedulerOptions options,
-               std::shared_ptr<const EngineSettings> settings);
+  JobScheduler(const boost::asio::any_io_executor& executor, JobStore& store, EventHub& events,
+               SchedulerOptions options, std::shared_ptr<const EngineSettings> settings);
   ~JobScheduler();
   JobScheduler(const JobScheduler&) = delete;
   JobScheduler& operator=(const JobScheduler&) = delete;

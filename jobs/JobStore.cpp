@@ -120,8 +120,13 @@ Status JobStore::insert(JobRecord& record) {
   if (auto row = seq->step(); !row || !*row) return row ? makeError(ErrorCode::kIo, "job vanished") : row.error();
   record.seq = seq->integer(0);
   record.repos.clear();
-  for (std::size_t i = 0; i < record.spec.repos.size(); ++i) {
-    const auto& ref = record.spec.repos[i];
+  if (auto st = appendRepos(record, record.spec.repos); !st) return st;
+  return tx.commit();
+}
+
+Status JobStore::appendRepos(JobRecord& record, const std::vector<oci::RepoRef>& refs) {
+  for (const auto& ref : refs) {
+    const std::size_t i = record.repos.size();
     auto repo =
         db_->prepare("INSERT INTO job_repos (job_id, idx, ref, repo, tag, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (!repo) return repo.error();
@@ -133,7 +138,22 @@ Status JobStore::insert(JobRecord& record) {
     task.ref = ref;
     record.repos.push_back(std::move(task));
   }
-  return tx.commit();
+  return {};
+}
+
+Status JobStore::addSelectedRepos(JobRecord& record, const std::vector<oci::RepoRef>& refs) {
+  SqliteDb::Transaction tx(*db_);
+  if (!tx.begun()) return tx.begun();
+  JobRecord updated = record;  // `record` changes only once the rows are stored
+  updated.spec.selectionsExpanded = true;
+  if (auto st = appendRepos(updated, refs); !st) return st;
+  auto stmt = db_->prepare("UPDATE jobs SET options = ?2 WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, updated.id).bind(2, optionsToJson(updated.spec).dump());
+  if (auto st = stmt->run(); !st) return st;
+  if (auto st = tx.commit(); !st) return st;
+  record = std::move(updated);
+  return {};
 }
 
 Result<std::vector<JobRecord>> JobStore::selectJobs(const std::string& where, const std::vector<std::string>& args,
@@ -196,7 +216,7 @@ Status JobStore::loadRepos(JobRecord& job) {
     if (auto code = stmt->optionalText(8)) t.error = makeError(errorCodeFromName(*code), stmt->text(9));
     t.startedAt = stmt->text(10);
     t.finishedAt = stmt->text(11);
-    job.spec.repos.push_back(t.ref);
+    if (job.spec.repos.size() < job.spec.namedRepos) job.spec.repos.push_back(t.ref);  // not what selections added
     job.repos.push_back(std::move(t));
   }
   return {};

@@ -43,6 +43,9 @@ class JobStore : public copy::UploadJournal {
   Status markStarted(const std::string& id, const std::string& startedAt);
   Status markFinished(const std::string& id, std::string_view state, const std::string& finishedAt);
   Status updateRepo(const std::string& id, const RepoTask& task);
+  // What the job's selections chose, as pending repos after the ones it has, and the job marked
+  // expanded, in one transaction (a restart never selects twice).
+  Status addSelectedRepos(JobRecord& record, const std::vector<oci::RepoRef>& refs);
 
   Result<std::map<std::string, std::int64_t>> countJobsByState();
 
@@ -68,6 +71,7 @@ class JobStore : public copy::UploadJournal {
   Result<std::vector<JobRecord>> selectJobs(const std::string& where, const std::vector<std::string>& args,
                                             std::int64_t limit, bool withRepos = true);
   Status loadRepos(JobRecord& job);
+  Status appendRepos(JobRecord& record, const std::vector<oci::RepoRef>& refs);  // inside a transaction
 
   std::unique_ptr<SqliteDb> db_;
   std::size_t recovered_ = 0;

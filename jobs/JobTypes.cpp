@@ -28,6 +28,9 @@ bool JobSpec::sameRequest(const JobSpec& o) const {
   if (repos.size() != o.repos.size()) return false;
   for (std::size_t i = 0; i < repos.size(); ++i)
     if (repos[i].str() != o.repos[i].str()) return false;
+  if (selections.size() != o.selections.size()) return false;
+  for (std::size_t i = 0; i < selections.size(); ++i)
+    if (oci::toJson(selections[i]) != oci::toJson(o.selections[i])) return false;
   return from == o.from && to == o.to && fromKind == o.fromKind && toKind == o.toKind && keyName == o.keyName &&
          pubKeyPem == o.pubKeyPem && skipVerify == o.skipVerify && copyPolicy == o.copyPolicy &&
          keepGoing == o.keepGoing && schedule == o.schedule;
@@ -44,6 +47,12 @@ nlohmann::json optionsToJson(const JobSpec& spec) {
   // Registries are the default and stay unwritten, so rows from before layouts read the same.
   if (endpoint::isLocalKind(spec.fromKind)) j["from_kind"] = endpoint::endpointKindName(spec.fromKind);
   if (endpoint::isLocalKind(spec.toKind)) j["to_kind"] = endpoint::endpointKindName(spec.toKind);
+  if (!spec.selections.empty()) {
+    j["selections"] = nlohmann::json::array();
+    for (const auto& sel : spec.selections) j["selections"].push_back(oci::toJson(sel));
+    j["selections_expanded"] = spec.selectionsExpanded;
+    j["named_repos"] = spec.repos.size();
+  }
   return j;
 }
 
@@ -58,6 +67,12 @@ void optionsFromJson(const nlohmann::json& j, JobSpec& spec) {
       endpoint::endpointKindFromName(j.value("from_kind", "registry")).value_or(endpoint::EndpointKind::kRegistry);
   spec.toKind =
       endpoint::endpointKindFromName(j.value("to_kind", "registry")).value_or(endpoint::EndpointKind::kRegistry);
+  spec.selections.clear();
+  if (auto it = j.find("selections"); it != j.end() && it->is_array())
+    for (const auto& item : *it)
+      if (auto sel = oci::repoSelectionFromJson(item); sel.ok()) spec.selections.push_back(std::move(*sel));
+  spec.selectionsExpanded = j.value("selections_expanded", false);
+  spec.namedRepos = j.value("named_repos", std::numeric_limits<std::size_t>::max());
 }
 
 std::string newJobId() {

@@ -2,6 +2,7 @@
 // The job model shared by the store, the scheduler and the API: what was asked (JobSpec), and
 // what became of it, per repo (RepoTask) and as a whole (JobRecord).
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include "engine/core/Error.hpp"
 #include "engine/endpoint/EndpointKind.hpp"
 #include "engine/oci/Reference.hpp"
+#include "engine/oci/TagSelection.hpp"
 
 namespace autonomy::jobs {
 
@@ -33,6 +35,9 @@ bool isFinishedJobState(std::string_view state);
 bool isRepoDone(std::string_view state);
 bool isRepoOk(std::string_view state);
 
+// Repos one job copies at most, named and selected together.
+inline constexpr std::size_t kMaxReposPerJob = 1000;
+
 // What a caller (API or schedule) asked for. Exactly one of keyName, pubKeyPem, skipVerify.
 struct JobSpec {
   // Each end is a registry host[:port], or (at most one end) the absolute path of a layout
@@ -42,6 +47,12 @@ struct JobSpec {
   endpoint::EndpointKind fromKind = endpoint::EndpointKind::kRegistry;
   endpoint::EndpointKind toKind = endpoint::EndpointKind::kRegistry;
   std::vector<oci::RepoRef> repos;
+  // Repos whose tags are chosen from the source's tags/list when the job first runs; what they
+  // select is then added to the job's repos (after the named ones) and selectionsExpanded set.
+  std::vector<oci::RepoSelection> selections;
+  bool selectionsExpanded = false;
+  // Read back from the store: how many of the job's repos were named (the rest were selected).
+  std::size_t namedRepos = std::numeric_limits<std::size_t>::max();
   std::string keyName;    // a key named in the config
   std::string pubKeyPem;  // inline PEM (stored, never returned by the API)
   bool skipVerify = false;
@@ -54,7 +65,8 @@ struct JobSpec {
   bool sameRequest(const JobSpec& other) const;
 };
 
-// The options column: everything but from/to/repos/idempotency key (the ends' kinds included).
+// The options column: everything but from/to/repos/idempotency key (the ends' kinds and the
+// selections included).
 nlohmann::json optionsToJson(const JobSpec& spec);
 void optionsFromJson(const nlohmann::json& j, JobSpec& spec);
 

@@ -20,7 +20,7 @@ std::int64_t toUnix(SystemTime t) {
 SystemTime fromUnix(std::int64_t s) { return SystemTime(std::chrono::seconds(s)); }
 }  // namespace
 
-ScheduleRunner::ScheduleRunner(boost::asio::any_io_executor executor, JobScheduler& scheduler, JobStore& store)
+ScheduleRunner::ScheduleRunner(const boost::asio::any_io_executor& executor, JobScheduler& scheduler, JobStore& store)
     : executor_(executor), scheduler_(scheduler), store_(store), timer_(executor) {}
 
 JobSpec ScheduleRunner::specFor(const config::Schedule& s) {
@@ -28,6 +28,7 @@ JobSpec ScheduleRunner::specFor(const config::Schedule& s) {
   spec.from = s.from;
   spec.to = s.to;
   spec.repos = s.repos;
+  spec.selections = s.selections;
   spec.keyName = s.skipVerify ? "" : s.key;
   spec.skipVerify = s.skipVerify;
   spec.copyPolicy = s.copyPolicy;
@@ -68,7 +69,7 @@ void ScheduleRunner::apply(const std::vector<config::Schedule>& schedules) {
 void ScheduleRunner::start() {
   if (running_) return;
   running_ = true;
-  boost::asio::co_spawn(executor_, loop(this), [](std::exception_ptr e) {
+  boost::asio::co_spawn(executor_, loop(this), [](const std::exception_ptr& e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);

@@ -27,7 +27,7 @@ struct ScheduleState {
 
 class ScheduleRunner {
  public:
-  ScheduleRunner(boost::asio::any_io_executor executor, JobScheduler& scheduler, JobStore& store);
+  ScheduleRunner(const boost::asio::any_io_executor& executor, JobScheduler& scheduler, JobStore& store);
 
   // Replaces the schedules (start-up and reload). Last runs come from the store.
   void apply(const std::vector<config::Schedule>& schedules);

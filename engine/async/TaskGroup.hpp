@@ -11,13 +11,13 @@ namespace autonomy::async {
 
 class TaskGroup {
  public:
-  explicit TaskGroup(boost::asio::any_io_executor executor) : executor_(executor), timer_(executor) {
+  explicit TaskGroup(const boost::asio::any_io_executor& executor) : executor_(executor), timer_(executor) {
     timer_.expires_at(boost::asio::steady_timer::time_point::max());
   }
 
   void spawn(boost::asio::awaitable<void> task) {
     ++pending_;
-    boost::asio::co_spawn(executor_, std::move(task), [this](std::exception_ptr e) {
+    boost::asio::co_spawn(executor_, std::move(task), [this](const std::exception_ptr& e) {
       if (e && !error_) error_ = e;
       if (--pending_ == 0) timer_.cancel();
     });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "engine/core/AtomicFile.hpp"
 
@@ -34,9 +35,10 @@ json toJson(const Catalog& c) {
   j["bytes_sent"] = bytes;
   j["bytes_present"] = present;
   j["repos"] = json::array();
+  const auto layout = RecordLayout::of(c.repos);
   for (const auto& r : c.repos) {
     json line = toJson(r);
-    line["seed"] = (std::filesystem::path(r.repo) / "seed.json").string();
+    line["seed"] = layout.relativePath(r).string();
     j["repos"].push_back(std::move(line));
   }
   return j;
@@ -70,13 +72,15 @@ Result<Catalog> buildCatalogFromDir(const std::filesystem::path& outDir) {
   Catalog c;
   for (auto it = std::filesystem::recursive_directory_iterator(outDir, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file() || it->path().filename() != "seed.json") continue;
+    if (!it->is_regular_file() || !isSeedRecordFile(it->path())) continue;
     auto r = readSeedRecord(it->path());
     if (!r) return r.error();
     c.repos.push_back(std::move(*r));
   }
   if (ec) return makeError(ErrorCode::kIo, "seed-catalog: reading " + outDir.string() + ": " + ec.message());
-  std::sort(c.repos.begin(), c.repos.end(), [](const auto& a, const auto& b) { return a.repo < b.repo; });
+  std::sort(c.repos.begin(), c.repos.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.repo, a.tag, a.digest) < std::tie(b.repo, b.tag, b.digest);
+  });
   for (const auto& r : c.repos) {
     auto host = [](const std::string& ref) { return ref.substr(0, ref.find('/')); };
     if (c.from.empty()) c.from = host(r.source);

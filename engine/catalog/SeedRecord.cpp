@@ -1,5 +1,6 @@
 #include "engine/catalog/SeedRecord.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -154,13 +155,43 @@ Status checkRecordName(const std::string& repo) {
   }
 }
 
-std::filesystem::path seedRecordPath(const std::filesystem::path& outDir, const std::string& repo) {
-  return outDir / repo / "seed.json";  // writers check the name first (checkRecordName)
+std::string recordReference(const SeedRecord& r) { return r.tag.empty() ? r.digest : r.tag; }
+
+RecordLayout RecordLayout::of(const std::vector<SeedRecord>& records) {
+  RecordLayout layout;
+  for (const auto& r : records) layout.add(r.repo);
+  return layout;
 }
 
-Status writeSeedRecord(const std::filesystem::path& outDir, const SeedRecord& r) {
+bool RecordLayout::several(const std::string& repo) const {
+  const auto it = counts_.find(repo);
+  return it != counts_.end() && it->second > 1;
+}
+
+std::filesystem::path RecordLayout::relativePath(const std::string& repo, const std::string& reference) const {
+  // writers check the name first (checkRecordName); a reference is a tag or a digest, whose ':'
+  // becomes '-' (a FAT stick takes no ':' in a file name)
+  if (!several(repo)) return std::filesystem::path(repo) / "seed.json";
+  std::string name = reference;
+  std::replace(name.begin(), name.end(), ':', '-');
+  return std::filesystem::path(repo) / ("seed@" + name + ".json");
+}
+
+bool isSeedRecordFile(const std::filesystem::path& file) {
+  const auto name = file.filename().string();
+  return name == "seed.json" || (name.starts_with("seed@") && name.ends_with(".json") && name.size() > 10);
+}
+
+std::filesystem::path seedRecordPath(const std::filesystem::path& outDir, const SeedRecord& r,
+                                     const RecordLayout& layout) {
+  return outDir / layout.relativePath(r);
+}
+
+Status writeSeedRecord(const std::filesystem::path& outDir, const SeedRecord& r, const RecordLayout& layout) {
   if (auto st = checkRecordName(r.repo); !st) return st.error().context("seed record");
-  return writeFileAtomically(seedRecordPath(outDir, r.repo), toJson(r).dump(2) + "\n");
+  if (layout.several(r.repo) && recordReference(r).empty())
+    return makeError(ErrorCode::kInternal, "seed record of " + r.repo + " names neither a tag nor a digest");
+  return writeFileAtomically(seedRecordPath(outDir, r, layout), toJson(r).dump(2) + "\n");
 }
 
 Result<SeedRecord> readSeedRecord(const std::filesystem::path& file) {

@@ -2,6 +2,7 @@
 // seed.json: what happened to one repo. The CLI, the daemon and `seed-catalog` share it.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,9 +83,34 @@ Result<SeedRecord> seedRecordFromJson(const nlohmann::json& j, const std::string
 // component that collides with the layout (a "seed.json" component, a first "catalog.json").
 Status checkRecordName(const std::string& repo);
 
-// <dir>/<repo path>/seed.json
-std::filesystem::path seedRecordPath(const std::filesystem::path& outDir, const std::string& repo);
-Status writeSeedRecord(const std::filesystem::path& outDir, const SeedRecord& r);
+// The reference a record is for: its tag, else the digest it was pinned to.
+std::string recordReference(const SeedRecord& r);
+
+// Where a run's records go under its output folder. A repo the run copies one reference of keeps
+// the seed's layout, <repo>/seed.json; a repo it copies several of (app:v1 and app:v2) has one
+// file per reference instead: <repo>/seed@v1.json, <repo>/seed@v2.json, a digest as
+// seed@sha256-<hex>.json ('@' is in no repo name, so no repo's folder can collide with them).
+class RecordLayout {
+ public:
+  RecordLayout() = default;  // every repo once
+  // Once per repo reference of the run.
+  void add(const std::string& repo) { ++counts_[repo]; }
+  static RecordLayout of(const std::vector<SeedRecord>& records);
+  bool several(const std::string& repo) const;
+  std::filesystem::path relativePath(const std::string& repo, const std::string& reference) const;
+  std::filesystem::path relativePath(const SeedRecord& r) const { return relativePath(r.repo, recordReference(r)); }
+
+ private:
+  std::map<std::string, std::size_t> counts_;
+};
+
+// A record file's name: seed.json or seed@<reference>.json.
+bool isSeedRecordFile(const std::filesystem::path& file);
+
+// <dir>/<repo path>/seed.json, or seed@<reference>.json as `layout` says.
+std::filesystem::path seedRecordPath(const std::filesystem::path& outDir, const SeedRecord& r,
+                                     const RecordLayout& layout = {});
+Status writeSeedRecord(const std::filesystem::path& outDir, const SeedRecord& r, const RecordLayout& layout = {});
 Result<SeedRecord> readSeedRecord(const std::filesystem::path& file);
 
 std::string nowRfc3339();

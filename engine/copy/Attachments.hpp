@@ -10,6 +10,7 @@
 
 #include "engine/copy/CopyContext.hpp"
 #include "engine/copy/SourceSignatures.hpp"
+#include "engine/oci/TagSelection.hpp"
 
 namespace autonomy::copy {
 
@@ -39,8 +40,8 @@ struct AttachmentSet {
 // Referrers of one image that travel with it (the referrers API may list any number).
 inline constexpr std::size_t kMaxReferrersCopied = 256;
 
-inline constexpr const char* kLockTag = "autonomy.lock";
-inline constexpr const char* kPolicyTag = "autonomy.policy";
+using oci::kLockTag;  // the sidecar tags (selections never pick them)
+using oci::kPolicyTag;
 
 // The cosign attachment tags the signature lookup does not cover (.att, .sbom) present at the
 // source for `digest` (both lookups at once; none for a tag `known` lacks).

@@ -25,6 +25,7 @@ catalog::SeedRecord unstartedRecord(const std::string& sourceHost, const std::st
   catalog::SeedRecord r;
   r.repo = plan.dest.repo;
   r.tag = plan.dest.tag;
+  if (plan.dest.digest && plan.dest.tag.empty()) r.digest = plan.dest.digest->str();  // pinned: what was asked
   r.source = sourceHost + "/" + plan.source.str();
   r.destination = destHost + "/" + plan.dest.str();
   r.status = status;
@@ -47,6 +48,10 @@ SyncRun::SyncRun(CopyContext& ctx, RunOptions opts, RunHooks& hooks, std::shared
   // Without keep-going the run is fail-fast in the order given: checks still run ahead, but
   // copies start in order, so no later repo is copied past an earlier failure.
   if (!opts_.keepGoing) turns_.emplace(ctx_.source->executor(), opts_.repos.size());
+  std::map<std::string, std::size_t> named;
+  for (const auto& plan : opts_.repos) ++named[plan.dest.repo];
+  for (const auto& [repo, times] : named)
+    if (times > 1) sameRepo_.emplace(repo, std::make_unique<async::AsyncGate>(ctx_.source->executor(), 1));
 }
 
 Task<CopyAdmission::Ticket> SyncRun::admit(std::size_t order, CancelTokenPtr cancel) {
@@ -82,6 +87,13 @@ void SyncRun::record(std::size_t index, catalog::SeedRecord r) {
 
 Task<void> SyncRun::runOne(std::size_t index) {
   const auto& plan = opts_.repos[index];
+  // Several tags of one repo copy one after another, in the order given: progress, the daemon's
+  // locks and the destination's tags know a repo by its name.
+  async::GatePass sameRepo;
+  if (auto it = sameRepo_.find(plan.dest.repo); it != sameRepo_.end()) {
+    if (!co_await it->second->acquire(ctx_.cancel)) co_return;  // cancelled: recorded as never started
+    sameRepo = async::GatePass(it->second.get());
+  }
   auto held = co_await hooks_.hold(index, ctx_.cancel);
   if (!held) co_return;  // cancelled while waiting: recorded with the repos never started
   hooks_.started(index);

@@ -4,6 +4,7 @@
 // for (`not attempted` and `cancelled` included). What a front end adds (seed.json files, the
 // daemon's store, events, destination locks, resume) comes in through RunHooks.
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -77,6 +78,7 @@ class SyncRun final : public CopyAdmission {
   std::shared_ptr<async::AsyncGate> copySlots_;
   SeedFunction seed_;
   std::optional<CopyTurns> turns_;  // fail-fast runs only: copies start in the order given
+  std::map<std::string, std::unique_ptr<async::AsyncGate>> sameRepo_;  // repos named more than once
   std::vector<std::optional<catalog::SeedRecord>> records_;
   std::size_t next_ = 0;
   bool stopped_ = false;

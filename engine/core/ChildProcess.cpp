@@ -95,6 +95,7 @@ Result<ChildResult> runChild(const std::vector<std::string>& argv, std::string_v
   posix_spawn_file_actions_adddup2(&actions, out.write, 1);
   posix_spawn_file_actions_adddup2(&actions, err.write, 2);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   // Its own process group, so that stopping it also stops what it started (a shell's children).

@@ -38,6 +38,25 @@ struct Error {
     e.message = std::string(what) + ": " + message;
     return e;
   }
+  // The message without its "field: " prefix: what is wrong with the field.
+  std::string problem() const {
+    if (!field.empty() && message.size() > field.size() + 2 && message.starts_with(field + ": "))
+      return message.substr(field.size() + 2);
+    return message;
+  }
+  // The error of a field inside `parent` ("repos[2]" + "semver" = "repos[2].semver"); an error
+  // that names no field is blamed on the parent.
+  Error within(std::string_view parent) const& {
+    Error e = *this;
+    if (field.empty()) {
+      e.field = std::string(parent);
+      e.message = e.field + ": " + message;
+    } else {
+      e.field = std::string(parent) + "." + field;
+      e.message = std::string(parent) + "." + message;  // the message starts with the field
+    }
+    return e;
+  }
 };
 
 inline Error makeError(ErrorCode code, std::string message, bool transient = false) {

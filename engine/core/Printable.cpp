@@ -19,4 +19,11 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+std::string quotedText(std::string_view text) {
+  constexpr std::size_t kShown = 64;
+  std::string out = "'" + printable(text.substr(0, kShown));
+  if (text.size() > kShown) out += "…(" + std::to_string(text.size()) + " characters)";
+  return out + "'";
+}
+
 }  // namespace autonomy

@@ -8,5 +8,7 @@
 namespace autonomy {
 
 std::string printable(std::string_view text);
+// Input echoed into a message: 'text' in quotes, at most 64 characters, control characters escaped.
+std::string quotedText(std::string_view text);
 
 }  // namespace autonomy

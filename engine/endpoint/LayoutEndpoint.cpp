@@ -484,7 +484,7 @@ Status LayoutEndpoint::pack() const {
   partial += ".partial";
   auto tar = TarWriter::create(partial);
   if (!tar) return tar.error();
-  auto fail = [&](Error e) {
+  auto fail = [&](const Error& e) {
     std::error_code ec;
     fs::remove(partial, ec);
     return e.context("pack " + archive_.string());

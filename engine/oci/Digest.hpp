@@ -25,6 +25,7 @@ class Digest {
   }
 
   friend bool operator==(const Digest&, const Digest&) = default;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=> (its 0 literal)
   friend auto operator<=>(const Digest&, const Digest&) = default;
 
  private:

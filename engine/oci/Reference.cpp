@@ -78,19 +78,12 @@ bool validHostText(std::string_view host) {
   }
 }
 
-// Input echoed into a message: at most 64 characters, control characters escaped.
-std::string quoted(std::string_view s) {
-  constexpr std::size_t kShown = 64;
-  std::string out = "'" + printable(s.substr(0, kShown));
-  if (s.size() > kShown) out += "…(" + std::to_string(s.size()) + " characters)";
-  return out + "'";
-}
 }  // namespace
 
 Status validateRepository(std::string_view repo) {
   if (repo.empty()) return makeError(ErrorCode::kUsage, "empty repository name");
   if (repo.size() > kMaxRepoLength)
-    return makeError(ErrorCode::kUsage, "repository name " + quoted(repo) + " is " + std::to_string(repo.size()) +
+    return makeError(ErrorCode::kUsage, "repository name " + quotedText(repo) + " is " + std::to_string(repo.size()) +
                                             " characters; the limit is 255");
   std::size_t start = 0;
   while (true) {
@@ -98,7 +91,7 @@ Status validateRepository(std::string_view repo) {
     const auto part = repo.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (!validComponent(part))
       return makeError(ErrorCode::kUsage,
-                       "invalid repository name " + quoted(repo) + ": path component " + quoted(part) +
+                       "invalid repository name " + quotedText(repo) + ": path component " + quotedText(part) +
                            " must be lowercase letters and digits, separated by '.', '_', '__' or '-' "
                            "(e.g. fleet/nav-stack)");
     if (slash == std::string_view::npos) break;
@@ -110,15 +103,15 @@ Status validateRepository(std::string_view repo) {
 Status validateTag(std::string_view tag) {
   if (tag.empty()) return makeError(ErrorCode::kUsage, "empty tag");
   if (!validTagText(tag))
-    return makeError(ErrorCode::kUsage,
-                     "invalid tag " + quoted(tag) + ": up to 128 of A-Z a-z 0-9 _ . -, not starting with '.' or '-'");
+    return makeError(ErrorCode::kUsage, "invalid tag " + quotedText(tag) +
+                                            ": up to 128 of A-Z a-z 0-9 _ . -, not starting with '.' or '-'");
   return {};
 }
 
 Status validateRegistryHost(std::string_view host) {
   if (host.empty()) return makeError(ErrorCode::kUsage, "empty registry host");
   if (host.size() > kMaxHostLength || !validHostText(host))
-    return makeError(ErrorCode::kUsage, "invalid registry host " + quoted(host) +
+    return makeError(ErrorCode::kUsage, "invalid registry host " + quotedText(host) +
                                             ": expected host[:port] such as edge-a.local:5000 (no scheme, no path)");
   return {};
 }
@@ -150,7 +143,7 @@ Result<RepoRef> RepoRef::parse(std::string_view text) {
   std::string_view rest = text;
   if (const auto at = rest.find('@'); at != std::string_view::npos) {
     auto d = Digest::parse(rest.substr(at + 1));
-    if (!d) return d.error().context("reference " + quoted(text));
+    if (!d) return d.error().context("reference " + quotedText(text));
     out.digest = *d;
     rest = rest.substr(0, at);
   }
@@ -160,7 +153,7 @@ Result<RepoRef> RepoRef::parse(std::string_view text) {
   if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
     out.tag = std::string(rest.substr(colon + 1));
     rest = rest.substr(0, colon);
-    if (auto s = validateTag(out.tag); !s) return s.error().context("reference " + quoted(text));
+    if (auto s = validateTag(out.tag); !s) return s.error().context("reference " + quotedText(text));
   } else if (!out.digest) {
     out.tag = "latest";
   }
@@ -173,10 +166,10 @@ Result<ImageRef> ImageRef::parse(std::string_view text) {
   const auto slash = text.find('/');
   if (slash == std::string_view::npos)
     return makeError(ErrorCode::kUsage,
-                     "image reference " + quoted(text) + " has no registry host: expected host[:port]/repo[:tag]");
+                     "image reference " + quotedText(text) + " has no registry host: expected host[:port]/repo[:tag]");
   ImageRef out;
   out.host = std::string(text.substr(0, slash));
-  if (auto s = validateRegistryHost(out.host); !s) return s.error().context("image reference " + quoted(text));
+  if (auto s = validateRegistryHost(out.host); !s) return s.error().context("image reference " + quotedText(text));
   out.host = canonicalRegistryHost(out.host);
   auto r = RepoRef::parse(text.substr(slash + 1));
   if (!r) return r.error();

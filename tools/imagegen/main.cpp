@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "engine/core/GuardedMain.hpp"
 #include "engine/verify/SigstoreBundle.hpp"
 #include "tests/support/images/ImageBuilder.hpp"
 #include "tests/support/images/LayerWriter.hpp"
@@ -87,7 +88,7 @@ Status pushSidecar(OciLayout& layout, ImageBuilder& builder, const Args& a, cons
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int mainBody(int argc, char** argv) {
   Args a;
   CLI::App app{"imagegen: build and push a reproducible image workload"};
   app.add_option("--registry", a.registry, "destination registry host:port (plain HTTP, 127.0.0.1)")->required();
@@ -171,4 +172,8 @@ int main(int argc, char** argv) {
     if (auto st = publish(repo, *index); !st) return fail("push " + repo, st.error());
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return autonomy::guardedMain("imagegen", [&] { return mainBody(argc, argv); });
 }

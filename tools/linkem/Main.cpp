@@ -15,6 +15,7 @@
 #include <string>
 
 #include "engine/core/AtomicFile.hpp"
+#include "engine/core/GuardedMain.hpp"
 #include "tools/linkem/Asio.hpp"
 #include "tools/linkem/LinkOptions.hpp"
 #include "tools/linkem/LinkProxy.hpp"
@@ -125,7 +126,7 @@ boost::asio::awaitable<void> stopOnSignal(boost::asio::io_context* io, boost::as
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int mainBody(int argc, char** argv) {
   Flags f;
   CLI::App app{"linkem: TCP proxy that emulates a slow, lossy edge link (latency, rate cap, drops, stalls)"};
   app.add_option("--listen", f.listen, "HOST:PORT to listen on; port 0 picks one (printed on the first line)")
@@ -182,4 +183,8 @@ int main(int argc, char** argv) {
   }
   io.run();
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return autonomy::guardedMain("linkem", [&] { return mainBody(argc, argv); });
 }

@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <future>
+#include <map>
 
 #include "tests/integration/daemon/DaemonFixture.hpp"
 #include "tests/support/process/Subprocess.hpp"
@@ -82,6 +83,53 @@ TEST_F(DaemonApi, SubmitFollowEventsAndFetchTheCatalog) {
   EXPECT_NE(metrics.body.find("autonomy_syncd_http_request_duration_seconds_bucket"), std::string::npos);
 }
 
+// A job may name several tags of one repo and select tags at A when it runs: semver ^1 with
+// keep_latest 2 takes the two newest 1.x releases, never the pre-release, 2.0.0 or the cosign
+// signature tags beside them; each repo:tag has its own record.
+TEST_F(DaemonApi, SelectionsChooseTagsAtTheSourceWhenTheJobRuns) {
+  std::map<std::string, std::string> nav;
+  for (const auto& [tag, seed] : std::vector<std::pair<std::string, std::uint64_t>>{
+           {"v1.0.0", 11}, {"v1.1.0", 12}, {"v1.2.0", 13}, {"v1.3.0-rc.1", 14}, {"v2.0.0", 15}})
+    nav[tag] = pushSignedImage("fleet/nav", tag, seed);
+  const auto v1 = pushSignedImage("robot-behavior", "v1", 16);
+  const auto v2 = pushSignedImage("robot-behavior", "v2", 17);
+  writeConfig({});
+  startDaemon();
+
+  auto body = jobBody({"robot-behavior:v1", "robot-behavior:v2"});
+  body["repos"].push_back({{"repo", "fleet/nav"}, {"semver", "^1"}, {"keep_latest", 2}});
+  auto submitted = submit(body);
+  ASSERT_EQ(submitted.status, 202) << submitted.describe();
+  const std::string id = submitted.json()["id"];
+  EXPECT_EQ(submitted.json()["selections"][0], body["repos"][2]);
+  const auto done = waitFinished(id);
+  ASSERT_EQ(done["state"], "succeeded") << done.dump(2) << daemonLog();
+  std::vector<std::string> refs;
+  for (const auto& repo : done["repos"]) refs.push_back(repo["ref"]);
+  EXPECT_EQ(refs, (std::vector<std::string>{"robot-behavior:v1", "robot-behavior:v2", "fleet/nav:v1.2.0",
+                                            "fleet/nav:v1.1.0"}));
+
+  EXPECT_EQ(tagDigestAtB("fleet/nav", "v1.2.0"), nav["v1.2.0"]);
+  EXPECT_EQ(tagDigestAtB("fleet/nav", "v1.1.0"), nav["v1.1.0"]);
+  for (const char* left : {"v1.0.0", "v1.3.0-rc.1", "v2.0.0"}) EXPECT_EQ(tagDigestAtB("fleet/nav", left), "") << left;
+  EXPECT_EQ(tagDigestAtB("robot-behavior", "v1"), v1);
+  EXPECT_EQ(tagDigestAtB("robot-behavior", "v2"), v2);
+  expectConsistentAtB("fleet/nav");
+
+  const auto dir = stateDir() / "jobs" / id;
+  for (const char* record : {"robot-behavior/seed@v1.json", "robot-behavior/seed@v2.json", "fleet/nav/seed@v1.2.0.json",
+                             "fleet/nav/seed@v1.1.0.json"})
+    EXPECT_TRUE(std::filesystem::exists(dir / record)) << record;
+  auto catalog = get("/v1/jobs/" + id + "/catalog");
+  ASSERT_EQ(catalog.status, 200) << catalog.describe();
+  EXPECT_EQ(catalog.json()["repos"].size(), 4u);
+
+  // After a restart the job is what it was: the selection is not made again.
+  ASSERT_EQ(stopDaemon(), 0);
+  startDaemon();
+  EXPECT_EQ(get("/v1/jobs/" + id).json()["repos"].size(), 4u);
+}
+
 TEST_F(DaemonApi, AnUnsignedImageFailsVerificationAndNothingReachesB) {
   pushUnsignedImage("unsigned", "v1", 7);
   pushSignedImage("signed", "v1", 8);
@@ -137,7 +185,7 @@ TEST_F(DaemonApi, RefusesWhatItShould) {
   bad.push_back({"to_registry", with("to_registry", 5000)});
   bad.push_back({"repos", with("repos", json::array())});
   bad.push_back({"repos[0]", with("repos", {"UPPER/case:v1"})});
-  bad.push_back({"repos[1]", with("repos", {"robot:v1", "robot:v2"})});
+  bad.push_back({"repos[1]", with("repos", {"robot:v1", "robot:v1"})});
   bad.push_back({"key", without("key")});
   bad.push_back({"key", with("key", "no-such-key")});
   bad.push_back({"key", with("skip_verify", true)});

@@ -112,7 +112,7 @@ void DropProxy::acceptLoop() {
   }
 }
 
-void DropProxy::serve(std::shared_ptr<Conn> conn) {
+void DropProxy::serve(const std::shared_ptr<Conn>& conn) {
   if (lose_) {
     serveLosingAnswers(*conn);
     ::shutdown(conn->client, SHUT_RDWR);

@@ -45,7 +45,7 @@ class DropProxy {
 
   void listen();
   void acceptLoop();
-  void serve(std::shared_ptr<Conn> conn);
+  void serve(const std::shared_ptr<Conn>& conn);
   void serveLosingAnswers(Conn& conn);
   bool takeLoss(const std::string& requestHead);
   void closeConn(Conn& conn);

@@ -263,18 +263,55 @@ TEST_F(SyncCopy, SeedWithinOneRegistryToAnotherRepo) {
   EXPECT_EQ(seedJson(run, "backup/nav")["status"], "copied");
 }
 
-// Two tags of one repo in one run: both reach B and both are accounted for in the catalog.
-TEST_F(SyncCopy, TwoTagsOfOneRepoInOneRunIsAUsageError) {
-  // Each repo has one seed.json, so a run takes one tag per repo; the second would overwrite
-  // the first's record. The CLI says so up front and touches nothing.
+// Two tags of one repo in one run: both reach B, each has its own record (seed@<tag>.json, so
+// neither overwrites the other), the shared base layer crosses once, and seed-catalog rolls both.
+TEST_F(SyncCopy, TwoTagsOfOneRepoInOneRunEachHaveARecord) {
+  const auto blobTotal = [](const BuiltManifest& m) {
+    std::uint64_t total = 0;
+    for (const auto& blob : m.blobs) total += blob.size;
+    return total;
+  };
   const LayerSpec base(256 * kKiB, 171);
   auto v1 = buildImage({base, LayerSpec(kSmallLayer, 172)}, "v1");
+  auto v2 = buildImage({base, LayerSpec(kSmallLayer, 173)}, "v2");
   push(a(), v1, "robot-behavior", "v1");
+  push(a(), v2, "robot-behavior", "v2");
+  pushSmallImage(a(), "other", "v1", 174);
 
-  auto run = sync({"robot-behavior:v1", "robot-behavior:v2"});
-  EXPECT_EQ(run.exitCode(), 2) << run.describe();
-  EXPECT_NE(run.describe().find("one tag per repo"), std::string::npos) << run.describe();
-  EXPECT_FALSE(b().hasTag("robot-behavior", "v1"));
+  auto run = sync({"robot-behavior:v1", "robot-behavior:v2", "other:v1"});
+  ASSERT_EQ(run.exitCode(), 0) << run.describe();
+  EXPECT_EQ(tagDigest(b(), "robot-behavior", "v1"), v1.digest.str());
+  EXPECT_EQ(tagDigest(b(), "robot-behavior", "v2"), v2.digest.str());
+
+  std::uint64_t shared = 0;  // the base layer, as stored
+  for (const auto& x : v1.blobs)
+    for (const auto& y : v2.blobs)
+      if (x.digest == y.digest) shared += x.size;
+  EXPECT_GT(shared, 0u);
+  const auto dir = run.out / "robot-behavior";
+  EXPECT_FALSE(std::filesystem::exists(dir / "seed.json")) << "a repo with several tags has one file per tag";
+  const auto first = readJson(dir / "seed@v1.json");
+  const auto second = readJson(dir / "seed@v2.json");
+  EXPECT_EQ(first["tag"], "v1");
+  EXPECT_EQ(first["digest"], v1.digest.str());
+  EXPECT_EQ(second["tag"], "v2");
+  EXPECT_EQ(second["digest"], v2.digest.str());
+  EXPECT_EQ(first["bytes_sent"].get<std::uint64_t>() + second["bytes_sent"].get<std::uint64_t>(),
+            blobTotal(v1) + blobTotal(v2) - shared)
+      << "the shared base crosses once";
+  EXPECT_EQ(seedJson(run, "other")["status"], "copied") << "a repo with one tag keeps seed.json";
+
+  const auto catalog = catalogJson(run);
+  ASSERT_EQ(catalog["repos"].size(), 3u);
+  std::set<std::string> seeds;
+  for (const auto& line : catalog["repos"]) seeds.insert(line["seed"].get<std::string>());
+  EXPECT_EQ(seeds,
+            (std::set<std::string>{"robot-behavior/seed@v1.json", "robot-behavior/seed@v2.json", "other/seed.json"}));
+
+  std::filesystem::remove(run.out / "catalog.json");
+  auto rolled = runCli({"registry", "seed-catalog"}, run.out);
+  ASSERT_EQ(rolled.exitCode(), 0) << rolled.describe();
+  EXPECT_EQ(catalogJson(run)["repos"].size(), 3u);
 }
 
 }  // namespace

@@ -104,7 +104,7 @@ TEST_F(SyncCredentialHelper, RealDockerCredentialPass) {
   env.env = cliEnv();
   env.unsetEnv = {"GNUPGHOME", "PASSWORD_STORE_DIR"};
   env.timeout = std::chrono::seconds(60);
-  auto step = [&](std::vector<std::string> argv, std::optional<std::string> input = std::nullopt) {
+  auto step = [&](const std::vector<std::string>& argv, std::optional<std::string> input = std::nullopt) {
     env.stdinText = std::move(input);
     auto r = runCommand(argv, env);
     EXPECT_EQ(r.exitCode, 0) << r.describe();

@@ -151,7 +151,7 @@ CliRun SyncFixture::sync(const std::vector<std::string>& repos, const std::vecto
 }
 
 std::filesystem::path SyncFixture::writeFile(const std::string& name, const std::string& content) {
-  const auto path = work() / name;
+  auto path = work() / name;
   std::filesystem::create_directories(path.parent_path());
   pki::writeFile(path, content, 0600);
   return path;

@@ -24,7 +24,7 @@ class verify_Attachments : public VerifyIntegration {
   BuiltManifest referrer;
   BuiltManifest referrersTag;
 
-  BuiltManifest artifact(ArtifactSpec spec) {
+  BuiltManifest artifact(const ArtifactSpec& spec) {
     auto built = builder().artifact(spec);
     if (!built) throw std::runtime_error("build artifact: " + built.error().message);
     return *built;

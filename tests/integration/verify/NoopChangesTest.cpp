@@ -59,7 +59,7 @@ class verify_NoopChanges : public VerifyIntegration {
     const auto run = syncBoth(extra);
     EXPECT_EQ(run.exitCode(), 0) << run.describe();
     EXPECT_EQ(seedJson(run, other)["status"], "up-to-date") << seedJson(run, other).dump(2);
-    const auto s = seedJson(run, repo);
+    auto s = seedJson(run, repo);
     EXPECT_EQ(s["status"], "copied") << s.dump(2);
     return s;
   }

@@ -93,7 +93,7 @@ BuiltManifest VerifyIntegration::pushSignedImage(RegistryProcess& reg, const std
 }
 
 std::filesystem::path VerifyIntegration::writeFile(const std::string& name, const std::string& content) {
-  const auto path = work() / name;
+  auto path = work() / name;
   pki::writeFile(path, content);
   return path;
 }

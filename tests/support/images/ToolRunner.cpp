@@ -73,6 +73,7 @@ Result<ToolOutput> runTool(const std::vector<std::string>& argv, std::chrono::mi
   if (argv.empty()) return makeError(ErrorCode::kInternal, "runTool: empty argv");
   std::vector<std::string> owned = argv;
   std::vector<char*> cargv;
+  cargv.reserve(owned.size() + 1);
   for (auto& arg : owned) cargv.push_back(arg.data());
   cargv.push_back(nullptr);
 

@@ -43,7 +43,7 @@ struct TokenServer::Impl {
     thread = std::thread([this] { serve(); });
   }
 
-  ~Impl() {
+  ~Impl() {  // NOLINT(bugprone-exception-escape): a throw here should end the test run
     stopping = true;
     // accept() does not return when the acceptor is closed from another thread: connect to it.
     boost::system::error_code ec;

@@ -225,6 +225,7 @@ TEST_F(HttpServerTest, IdleAndHalfSentConnectionsAreShedForANewOne) {
   opts.maxConnectionsPerPeer = 30;
   startServer({loopback()}, std::nullopt, opts);
   std::vector<int> held;
+  held.reserve(150);
   for (int i = 0; i < 100; ++i) held.push_back(holdConnection(url_, ""));
   for (int i = 0; i < 50; ++i) held.push_back(holdConnection(url_, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "));
   for (int fd : held) ASSERT_GE(fd, 0);

@@ -72,7 +72,8 @@ TEST(JobRequest, EachBadFieldIsNamed) {
   EXPECT_EQ(blamed(with("repos", json::array())), "repos");
   EXPECT_EQ(blamed(with("repos", {"ok:v1", "Bad/UPPER:v1"})), "repos[1]");
   EXPECT_EQ(blamed(with("repos", {"ok:v1", 7})), "repos[1]");
-  EXPECT_EQ(blamed(with("repos", {"ok:v1", "ok:v2"})), "repos[1]");
+  EXPECT_EQ(blamed(with("repos", {"ok:v1", "ok:v1"})), "repos[1]");
+  EXPECT_EQ(blamed(with("repos", {"ok:v1", "ok:v2"})), "(accepted)") << "several tags of one repo";
   EXPECT_EQ(blamed(with("repos", {"ok:bad tag"})), "repos[0]");
   EXPECT_EQ(blamed(with("repos", {"../../etc:v1"})), "repos[0]");
   EXPECT_EQ(blamed(with("key", "")), "key");
@@ -127,6 +128,42 @@ TEST(JobRequest, BadEndsAreNamed) {
   bothLocal["to_archive"] = "/media/usb/b.tar";
   EXPECT_EQ(blamed(bothLocal), "to_archive") << "one end must be a registry";
   EXPECT_EQ(blamed(local("to_registry", "to_tape", "/dev/st0")), "to_tape") << "not a field";
+}
+
+TEST(JobRequest, ARepoMayBeATagSelection) {
+  auto body = validBody();
+  body["repos"] = {"robot-behavior:v1",
+                   {{"repo", "fleet/nav"}, {"semver", "^1.2"}, {"keep_latest", 3}},
+                   {{"repo", "fleet/map"}, {"all", true}}};
+  auto spec = parseJobRequest(body.dump());
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  ASSERT_EQ(spec->repos.size(), 1u);
+  ASSERT_EQ(spec->selections.size(), 2u);
+  EXPECT_EQ(spec->selections[0].repo, "fleet/nav");
+  EXPECT_EQ(spec->selections[0].tags.describe(), "semver '^1.2', keep_latest 3");
+  EXPECT_EQ(spec->selections[1].tags.kind(), oci::TagSelector::Kind::kAll);
+  EXPECT_EQ(oci::toJson(spec->selections[0]), body["repos"][1]) << "the stored form is the request's";
+
+  body["repos"] = {{{"repo", "fleet/nav"}, {"tag_regex", "^v2"}}};
+  EXPECT_TRUE(parseJobRequest(body.dump()).ok()) << "selections alone make a job";
+}
+
+TEST(JobRequest, BadSelectionsNameTheFieldInside) {
+  auto with = [](json selection) {
+    auto b = validBody();
+    b["repos"] = {"ok:v1", std::move(selection)};
+    return b;
+  };
+  EXPECT_EQ(blamed(with({{"semver", "^1"}})), "repos[1].repo");
+  EXPECT_EQ(blamed(with({{"repo", "Bad"}, {"all", true}})), "repos[1].repo");
+  EXPECT_EQ(blamed(with({{"repo", "a"}, {"semver", "banana"}})), "repos[1].semver");
+  EXPECT_EQ(blamed(with({{"repo", "a"}, {"tag_regex", "v1["}})), "repos[1].tag_regex");
+  EXPECT_EQ(blamed(with({{"repo", "a"}, {"tags", {"v1", "sha256-abc"}}})), "repos[1].tags[1]");
+  EXPECT_EQ(blamed(with({{"repo", "a"}, {"tags", {"v1"}}, {"keep_latest", 1}})), "repos[1].keep_latest");
+  EXPECT_EQ(blamed(with({{"repo", "a"}, {"all", true}, {"keep_latest", 0}})), "repos[1].keep_latest");
+  EXPECT_EQ(blamed(with({{"repo", "a"}, {"all", true}, {"semver", "^1"}})), "repos[1].all") << "two rules";
+  EXPECT_EQ(blamed(with({{"repo", "a"}})), "repos[1].tags") << "no rule";
+  EXPECT_EQ(blamed(with({{"repo", "a"}, {"all", true}, {"latest", 2}})), "repos[1].latest") << "unknown field";
 }
 
 TEST(JobRequest, SkipVerifyFalseCountsAsAbsent) {

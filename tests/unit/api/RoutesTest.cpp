@@ -33,7 +33,7 @@ class RoutesTest : public ::testing::Test {
   static json bodyOf(const ApiResponse& r) { return json::parse(r.body); }
   static std::string errorCode(const ApiResponse& r) { return bodyOf(r)["error"]["code"]; }
 
-  std::string submit(json body = validJob()) {
+  std::string submit(const json& body = validJob()) {
     auto r = call("POST", "/v1/jobs", body.dump());
     EXPECT_EQ(r.status, 202) << r.body;
     return bodyOf(r)["id"];
@@ -229,6 +229,7 @@ TEST(RenderedJobs, KeepsTheNewestWithinItsBounds) {
 
 TEST_F(RoutesTest, ListFiltersByStateAndPaginates) {
   std::vector<std::string> ids;
+  ids.reserve(5);
   for (int i = 0; i < 5; ++i) ids.push_back(submit());
   backend_.job(ids[1]).state = "failed";
   auto page = call("GET", "/v1/jobs?limit=2");

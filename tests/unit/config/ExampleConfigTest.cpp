@@ -81,6 +81,8 @@ TEST(ExampleConfig, CommentedExamplesLoadOnceUncommented) {
   EXPECT_EQ(s.from, "edge-a.local:5000");
   EXPECT_EQ(s.to, "edge-b.local:5000");
   EXPECT_EQ(s.repos.size(), 2u);
+  ASSERT_EQ(s.selections.size(), 1u);
+  EXPECT_EQ(s.selections[0].tags.describe(), "semver '^2', keep_latest 2");
   EXPECT_EQ(s.key, "fleet");
   EXPECT_TRUE(s.copyPolicy && s.keepGoing && s.enabled);
 }

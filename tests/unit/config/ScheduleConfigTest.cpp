@@ -203,3 +203,35 @@ TEST(Schedules, OneBadScheduleDoesNotHideAnother) {
   EXPECT_TRUE(contains(message, at(4, "schedules[0].every:"))) << message;
   EXPECT_TRUE(contains(message, at(14, "schedules[1].key: \"nope\""))) << message;
 }
+
+TEST(Schedules, ARepoMayBeATagSelection) {
+  const std::string head = "    every: 5m\n    from: a:1\n    to: b:1\n";
+  const auto c = loadOk(withSchedule(head + "    repos:\n      - fleet/nav:v1\n"
+                                            "      - {repo: fleet/nav, semver: \">=1.2 <2\", keep_latest: 2}\n"
+                                            "      - repo: fleet/map\n        tags: [stable, v3]\n"
+                                            "    key: fleet\n"));
+  const Schedule& s = c.schedules[0];
+  ASSERT_EQ(s.repos.size(), 1u);
+  ASSERT_EQ(s.selections.size(), 2u);
+  EXPECT_EQ(s.selections[0].repo, "fleet/nav");
+  EXPECT_EQ(s.selections[0].tags.describe(), "semver '>=1.2 <2', keep_latest 2");
+  EXPECT_EQ(s.selections[1].tags.describe(), "tags [stable, v3]");
+}
+
+TEST(Schedules, BadSelectionsAreReportedWithLineAndPath) {
+  const std::string head = "    every: 5m\n    from: a:1\n    to: b:1\n    repos:\n";
+  const auto message = loadError(withSchedule(head + "      - {repo: a, semver: banana}\n"
+                                                     "      - {repo: b, all: true, keep_latest: 0}\n"
+                                                     "      - {repo: c, tag_regex: \"v1[\"}\n"
+                                                     "      - {repo: d}\n"
+                                                     "      - {repo: e, tags: [v1, sha256-abc]}\n"
+                                                     "      - {semver: \"^1\"}\n"
+                                                     "    key: fleet\n"));
+  EXPECT_TRUE(contains(message, at(9, "schedules[0].repos[0].semver: semver range 'banana'"))) << message;
+  EXPECT_TRUE(contains(message, at(10, "schedules[0].repos[1].keep_latest: "))) << message;
+  EXPECT_TRUE(contains(message, at(11, "schedules[0].repos[2].tag_regex: tag_regex 'v1['"))) << message;
+  EXPECT_TRUE(contains(message, at(12, "schedules[0].repos[3].tags: give exactly one of"))) << message;
+  EXPECT_TRUE(contains(message, at(13, "schedules[0].repos[4].tags[1]: 'sha256-abc' is a signature or sidecar tag")))
+      << message;
+  EXPECT_TRUE(contains(message, at(14, "schedules[0].repos[5]: missing repo:"))) << message;
+}

@@ -28,7 +28,7 @@ TEST(KnownTags, IncompleteOrNoListingAsksForEverything) {
   EXPECT_TRUE(KnownTags::unknown()->mayExist("anything"));
 }
 
-SignatureSources legacySources(std::string sigBytes) {
+SignatureSources legacySources(const std::string& sigBytes) {
   SignatureSources s;
   s.sig = registry::FetchedManifest{
       {oci::Digest::ofBytes(sigBytes), "application/vnd.oci.image.manifest.v1+json", sigBytes.size()}, sigBytes};

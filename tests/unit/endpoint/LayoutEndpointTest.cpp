@@ -20,7 +20,7 @@ using testing::TempDir;
 template <typename T>
 T runTask(boost::asio::io_context& io, Task<T> task) {
   std::optional<T> out;
-  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T v) {
+  boost::asio::co_spawn(io, std::move(task), [&](const std::exception_ptr& e, T v) {
     if (e) std::rethrow_exception(e);
     out = std::move(v);
   });

@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "engine/catalog/SeedRecord.hpp"
 #include "tests/support/process/TempDir.hpp"
@@ -50,6 +51,42 @@ TEST(JobIds, AreSixteenHexDigitsAndDistinct) {
   EXPECT_NE(a, newJobId());
   EXPECT_FALSE(isValidJobId("../../etc/passwd"));
   EXPECT_FALSE(isValidJobId("0123456789ABCDEF"));
+}
+
+// A job's selections are stored with it; what they pick is added once, as repos after the
+// named ones, and the job reads back as expanded with only its named repos in the spec.
+TEST_F(JobStoreTest, SelectedReposAreAddedOnceAfterTheNamedOnes) {
+  auto store = openStore();
+  auto j = newJob({ref("robot-behavior:v1")});
+  auto sel = oci::repoSelectionFromJson({{"repo", "fleet/nav"}, {"semver", "^1"}, {"keep_latest", 2}});
+  ASSERT_TRUE(sel.ok());
+  j.spec.selections.push_back(*sel);
+  ASSERT_TRUE(store->insert(j).ok());
+  auto queued = store->find(j.id);
+  ASSERT_TRUE(queued.ok() && queued->has_value());
+  EXPECT_FALSE((*queued)->spec.selectionsExpanded);
+  ASSERT_EQ((*queued)->spec.selections.size(), 1u);
+  EXPECT_EQ((*queued)->spec.selections[0].tags.describe(), "semver '^1', keep_latest 2");
+  EXPECT_TRUE((*queued)->spec.sameRequest(j.spec));
+
+  ASSERT_TRUE(store->addSelectedRepos(j, {ref("fleet/nav:v1.2.0"), ref("fleet/nav:v1.1.0")}).ok());
+  EXPECT_TRUE(j.spec.selectionsExpanded);
+  ASSERT_EQ(j.repos.size(), 3u);
+  EXPECT_EQ(j.repos[2].index, 2u);
+
+  store.reset();
+  store = openStore();
+  auto found = store->find(j.id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  const auto& f = **found;
+  EXPECT_TRUE(f.spec.selectionsExpanded);
+  ASSERT_EQ(f.repos.size(), 3u);
+  EXPECT_EQ(f.repos[1].ref.str(), "fleet/nav:v1.2.0");
+  EXPECT_EQ(f.repos[2].ref.str(), "fleet/nav:v1.1.0");
+  ASSERT_EQ(f.spec.repos.size(), 1u) << "the spec keeps what was asked";
+  auto asked = newJob({ref("robot-behavior:v1")});
+  asked.spec.selections.push_back(*sel);
+  EXPECT_TRUE(f.spec.sameRequest(asked.spec)) << "an idempotent replay still matches";
 }
 
 TEST_F(JobStoreTest, InsertThenFindRoundTripsSpecAndRepos) {

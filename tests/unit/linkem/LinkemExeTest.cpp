@@ -28,6 +28,7 @@ class LinkemProcess {
   explicit LinkemProcess(std::vector<std::string> args) {
     args.insert(args.begin(), std::string(AUTONOMY_BIN_DIR) + "/linkem");
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     int fds[2];

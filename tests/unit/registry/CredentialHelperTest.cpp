@@ -35,7 +35,7 @@ class CredentialHelperTest : public ::testing::Test {
   }
   std::string calls(const std::string& name) { return testing::readTextFile(dir_.path() / ("calls-" + name)); }
   fs::path authFile(const std::string& json) {
-    const auto file = dir_.path() / "auth.json";
+    auto file = dir_.path() / "auth.json";
     std::ofstream(file) << json;
     return file;
   }
@@ -98,8 +98,7 @@ TEST_F(CredentialHelperTest, FailingHelperStderrIsNotCopiedIntoTheError) {
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().message.find("hunter2"), std::string::npos) << c.error().message;
   EXPECT_NE(c.error().message.find("exit 3"), std::string::npos) << c.error().message;
-  EXPECT_NE(c.error().message.find("echo h:1 | docker-credential-leaky get"), std::string::npos)
-      << c.error().message;
+  EXPECT_NE(c.error().message.find("echo h:1 | docker-credential-leaky get"), std::string::npos) << c.error().message;
 }
 
 TEST_F(CredentialHelperTest, GarbageAnswerIsAnError) {

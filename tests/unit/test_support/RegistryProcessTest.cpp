@@ -25,7 +25,7 @@ std::string pushBlob(const RegistryProcess& registry, const std::string& repo, c
   CurlReply started = curl(post, registry.url() + "/v2/" + repo + "/blobs/uploads/");
   EXPECT_EQ(started.status, 202) << started.headers;
   std::string location = headerValue(started.headers, "Location");
-  if (location.rfind("/", 0) == 0) location = registry.url() + location;
+  if (location.rfind('/', 0) == 0) location = registry.url() + location;
   std::string digest = digestOf(bytes);
   std::vector<std::string> put = auth;
   put.insert(put.end(), {"-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary", bytes});

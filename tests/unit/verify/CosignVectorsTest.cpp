@@ -14,6 +14,7 @@ namespace {
 Result<VerifiedSignature> verifyDir(const std::string& dir, const std::vector<std::string>& signatures,
                                     const std::string& key) {
   std::vector<SignatureLayer> layers;
+  layers.reserve(signatures.size());
   for (const auto& s : signatures) layers.push_back(fx::readDirSignature(fx::containersImage(dir + "/" + s)));
   return verifySignatures(fx::manifestDigest(fx::containersImage(dir)), fx::loadKey(fx::containersImage(key)), layers);
 }
