@@ -36,6 +36,11 @@ struct MetricsSnapshot {
   jobs::JobMetrics counters;
   std::size_t runningJobs = 0;
   std::size_t queuedJobs = 0;
+  struct Bandwidth {
+    std::uint64_t cap = 0;    // bytes/s; 0: none
+    std::uint64_t paced = 0;  // blob bytes moved to and from the host since start
+  };
+  std::map<std::string, Bandwidth> bandwidth;  // by registry host
 };
 
 class ApiBackend {

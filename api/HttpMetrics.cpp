@@ -66,6 +66,15 @@ std::string HttpMetrics::render(const MetricsSnapshot& s) const {
   out << "autonomy_syncd_scheduler_jobs{state=\"running\"} " << s.runningJobs << '\n';
   out << "autonomy_syncd_scheduler_jobs{state=\"queued\"} " << s.queuedJobs << '\n';
 
+  header(out, "autonomy_syncd_registry_max_bandwidth_bytes", "gauge",
+         "A registry host's bandwidth cap in bytes/s (max_bandwidth; 0: none).");
+  for (const auto& [host, b] : s.bandwidth)
+    out << "autonomy_syncd_registry_max_bandwidth_bytes{registry=\"" << host << "\"} " << b.cap << '\n';
+  header(out, "autonomy_syncd_registry_blob_bytes_total", "counter",
+         "Blob bytes moved to and from a registry host, both directions (what its cap paces).");
+  for (const auto& [host, b] : s.bandwidth)
+    out << "autonomy_syncd_registry_blob_bytes_total{registry=\"" << host << "\"} " << b.paced << '\n';
+
   header(out, "autonomy_syncd_http_requests_total", "counter", "API requests, by route and status.");
   for (const auto& [key, n] : requests_)
     out << "autonomy_syncd_http_requests_total{route=\"" << key.first << "\",code=\"" << key.second << "\"} " << n

@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "engine/copy/Inventory.hpp"
+#include "engine/core/ByteRate.hpp"
 #include "engine/endpoint/LayoutEndpoint.hpp"
 #include "engine/endpoint/RegistryEndpoint.hpp"
 
@@ -61,6 +62,13 @@ Result<std::unique_ptr<EngineSession>> EngineSession::create(const EndpointArg& 
     return makeError(ErrorCode::kUsage, "both ends are layouts or archives: one end of a sync must be a registry");
   std::unique_ptr<EngineSession> s(new EngineSession());
   s->pool_.setDefaultLimit(flags.maxConnections);
+  std::uint64_t cap = 0;
+  if (!flags.limitRate.empty()) {
+    auto rate = parseRate(flags.limitRate);
+    if (!rate) return rate.error().context("--limit-rate");
+    if (*rate == 0) return makeError(ErrorCode::kUsage, "--limit-rate 0 would move nothing; leave it out for no cap");
+    cap = *rate;
+  }
   registry::HelperAnswers helperAnswers;  // a credential helper is asked once per host and run
   auto endpointFor = [&](const EndpointArg& arg, bool source) -> Result<std::unique_ptr<endpoint::Endpoint>> {
     const auto executor = s->io_.get_executor();
@@ -80,6 +88,7 @@ Result<std::unique_ptr<EngineSession>> EngineSession::create(const EndpointArg& 
     rs.certsRoots = flags.certsDirs;
     rs.maxConnections = flags.maxConnections;
     rs.stallTimeout = std::chrono::seconds(flags.stallTimeoutSeconds);
+    if (cap > 0) s->pool_.rateFor(arg.registry)->setRate(cap);
     auto creds = registry::findCredentials(flags.authFile, arg.registry, &helperAnswers);
     if (!creds) return creds.error();
     rs.credentials = *creds;

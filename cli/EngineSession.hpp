@@ -19,6 +19,7 @@ struct RegistryFlags {
   std::size_t maxConnections = 16;
   std::size_t blobConcurrency = 4;
   int stallTimeoutSeconds = 60;
+  std::string limitRate;  // --limit-rate: a cap on each registry host's blob traffic; empty: none
 };
 
 // One end of a run: a registry host, an OCI image layout directory or an OCI archive.

@@ -95,6 +95,9 @@ void addRegistryFlags(CLI::App& cmd, RegistryFlags& f) {
                  "seconds without progress before a transfer is retried (slow links are fine; stalls are not)")
       ->default_val(60)
       ->check(CLI::Range(1, 3600));
+  cmd.add_option("--limit-rate", f.limitRate,
+                 "cap the blob bytes moved to and from each registry host, both directions together, shared by "
+                 "every connection (e.g. 2MiB/s, 500KiB/s, 1MB/s; K/M/G = 1000, Ki/Mi/Gi = 1024)");
 }
 
 void addVerifyFlags(CLI::App& cmd, VerifyFlags& v) {

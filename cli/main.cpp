@@ -153,7 +153,7 @@ static int mainBody(int argc, char** argv) {
   // Engine settings that belong to the daemon's config when the run is handed over (--via).
   for (const char* name :
        {"--concurrency", "--check-concurrency", "--allow-insecure-registry", "--authfile", "--certs-dir",
-        "--max-connections", "--blob-concurrency", "--stall-timeout", "--rekor-pub-key"})
+        "--max-connections", "--blob-concurrency", "--stall-timeout", "--rekor-pub-key", "--limit-rate"})
     if (syncCmd->count(name) > 0) sync.localOnlyFlags.emplace_back(name);
   try {
     if (syncCmd->parsed()) return runSync(sync);

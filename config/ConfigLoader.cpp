@@ -1,5 +1,7 @@
 #include "config/ConfigLoader.hpp"
 
+#include "engine/core/ByteRate.hpp"
+
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -323,7 +325,8 @@ class Loader {
 
   bool readRegistry(const Entry& host, const std::string& path, RegistryConfig& registry) {
     const auto fields = reader_.mapping(
-        host.value, path, {"insecure", "certs_dir", "auth_file", "username", "password_file", "max_connections"});
+        host.value, path,
+        {"insecure", "certs_dir", "auth_file", "username", "password_file", "max_connections", "max_bandwidth"});
     if (!fields) return false;
     const std::size_t errorsBefore = reader_.errorCount();
     if (const Entry* f = findEntry(*fields, "insecure")) {
@@ -338,6 +341,18 @@ class Loader {
     if (const Entry* f = findEntry(*fields, "password_file"))
       registry.passwordFile = file(f->value, childPath(path, "password_file"), false);
     limit(*fields, path, "max_connections", registry.maxConnections);
+    if (const Entry* f = findEntry(*fields, "max_bandwidth")) {
+      const auto at = childPath(path, "max_bandwidth");
+      if (const auto text = reader_.string(f->value, at)) {
+        const auto rate = parseRate(*text);
+        if (!rate)
+          reader_.error(f->value.line, at, rate.error().message + " (a rate such as 10MiB/s)");
+        else if (*rate == 0)
+          reader_.error(f->value.line, at, "0 would move nothing; leave max_bandwidth out for no cap");
+        else
+          registry.maxBandwidth = *rate;
+      }
+    }
     const Entry* user = findEntry(*fields, "username");
     const Entry* password = findEntry(*fields, "password_file");
     if ((user == nullptr) != (password == nullptr)) {

@@ -77,6 +77,7 @@ struct RegistryConfig {
   std::optional<std::string> username;            // Basic credentials, with passwordFile
   std::optional<std::filesystem::path> passwordFile;
   std::size_t maxConnections = kDefaultConnectionsPerRegistry;  // concurrency default unless set
+  std::uint64_t maxBandwidth = 0;  // bytes/s to and from the host, every job together; 0: no cap
   bool operator==(const RegistryConfig&) const = default;
 };
 

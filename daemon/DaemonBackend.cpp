@@ -42,6 +42,8 @@ api::MetricsSnapshot DaemonBackend::metrics() {
   m.counters = scheduler_.metrics();
   m.runningJobs = scheduler_.runningJobs();
   m.queuedJobs = scheduler_.queuedJobs();
+  for (const auto& [host, limiter] : scheduler_.pool().rates())
+    m.bandwidth[host] = {limiter->rate(), limiter->bytesPaced()};
   return m;
 }
 

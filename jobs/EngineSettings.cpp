@@ -48,6 +48,9 @@ std::size_t EngineSettings::connectionLimit(const std::string& host) const {
 
 void EngineSettings::applyLimits(registry::ConnectionPool& pool) const {
   pool.setDefaultLimit(std::max<std::size_t>(1, config_.concurrency.connectionsPerRegistry));
+  // Caps reach transfers already running: their connections pace through these same limiters.
+  for (const auto& [host, limiter] : pool.rates()) limiter->setRate(config_.registryFor(host).maxBandwidth);
+  for (const auto& [host, r] : config_.registries) pool.rateFor(host)->setRate(r.maxBandwidth);
   for (const auto& [host, r] : config_.registries) {
     for (const char* scheme : {"https", "http"}) {
       registry::Url u;

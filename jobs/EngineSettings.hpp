@@ -31,7 +31,8 @@ class EngineSettings {
   Result<registry::RegistrySettings> registry(const std::string& host,
                                               registry::HelperAnswers* answers = nullptr) const;
   std::size_t connectionLimit(const std::string& host) const;
-  // Sets per-origin limits on the pool for every configured registry (both schemes).
+  // Sets per-origin connection limits on the pool for every configured registry (both schemes),
+  // and every host's bandwidth cap (max_bandwidth; none for hosts without one).
   void applyLimits(registry::ConnectionPool& pool) const;
 
   bool hasKey(const std::string& name) const { return keys_.count(name) > 0; }

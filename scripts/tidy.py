@@ -51,15 +51,21 @@ def analysis_args(command):
     return kept
 
 
-def cache_key(tool_version, config, compiler, args, source):
+def cache_key(tool_version, config, compiler, args, source, build):
+    """The build folder and the checkout are named by placeholders, so that verdicts carry over
+    between build/ and build-ci/ and between clones (CI's clean clone reuses this machine's)."""
     pre = subprocess.run([compiler, *args, "-E", "-C", "-P", source], capture_output=True)
     if pre.returncode != 0:
         return None  # clang-tidy will report why
+
+    def neutral(text):
+        return text.replace(build, "<build>").replace(ROOT, "<root>")
+
     h = hashlib.sha256()
-    for part in (tool_version, config, " ".join(args).replace(ROOT, "<root>"), os.path.relpath(source, ROOT)):
+    for part in (tool_version, config, neutral(" ".join(args)), os.path.relpath(source, ROOT)):
         h.update(part.encode())
         h.update(b"\0")
-    h.update(pre.stdout.replace(ROOT.encode(), b"<root>"))
+    h.update(pre.stdout.replace(build.encode(), b"<build>").replace(ROOT.encode(), b"<root>"))
     return h.hexdigest()
 
 
@@ -97,7 +103,7 @@ def main():
 
         def check(f):
             compiler, args = plans[f]
-            key = cache_key(tool_version, config, compiler, args, f)
+            key = cache_key(tool_version, config, compiler, args, f, build)
             if key and os.path.exists(os.path.join(cache, key)):
                 return f, True, True, ""
             r = subprocess.run(["clang-tidy", "-p", dbdir, "--quiet", "--header-filter=" + HEADER_FILTER,

@@ -23,6 +23,7 @@ registry::Task<Result<std::vector<oci::RepoRef>>> selectTags(endpoint::Endpoint&
                                                " tags match; at most " + std::to_string(oci::kMaxSelectedTags) +
                                                " per selection (narrow it, or add keep_latest)");
   std::vector<oci::RepoRef> refs;
+  refs.reserve(tags.size());
   for (auto& tag : tags) refs.push_back(oci::RepoRef{selection.repo, std::move(tag), std::nullopt});
   co_return refs;
 }

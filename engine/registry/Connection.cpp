@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -241,8 +242,15 @@ Task<Result<HttpResponse>> Connection::readHeadOnly() {
 }
 
 Task<Result<std::size_t>> Connection::readBody(char* buf, std::size_t size) {
-  if (impl_->tls) co_return co_await doReadBody(&*impl_->tls, impl_.get(), &origin_, buf, size);
-  co_return co_await doReadBody(&impl_->plain, impl_.get(), &origin_, buf, size);
+  // Under a cap, one piece at a time, paid for once it has arrived.
+  if (origin_.rate) size = std::min(size, origin_.rate->piece());
+  Result<std::size_t> got;
+  if (impl_->tls)
+    got = co_await doReadBody(&*impl_->tls, impl_.get(), &origin_, buf, size);
+  else
+    got = co_await doReadBody(&impl_->plain, impl_.get(), &origin_, buf, size);
+  if (got && *got > 0 && origin_.rate) co_await origin_.rate->pace(*got);
+  co_return got;
 }
 
 Task<Status> Connection::writeHead(HttpRequest request) {
@@ -253,8 +261,19 @@ Task<Status> Connection::writeHead(HttpRequest request) {
 
 Task<Status> Connection::writeBody(const char* data, std::size_t size) {
   bodyBytesWritten_ += size;
-  if (impl_->tls) co_return co_await doWriteBody(&*impl_->tls, impl_.get(), &origin_, data, size);
-  co_return co_await doWriteBody(&impl_->plain, impl_.get(), &origin_, data, size);
+  while (size > 0) {  // under a cap, one paced piece at a time
+    const std::size_t n = origin_.rate ? std::min(size, origin_.rate->piece()) : size;
+    if (origin_.rate) co_await origin_.rate->pace(n);
+    Status sent;
+    if (impl_->tls)
+      sent = co_await doWriteBody(&*impl_->tls, impl_.get(), &origin_, data, n);
+    else
+      sent = co_await doWriteBody(&impl_->plain, impl_.get(), &origin_, data, n);
+    if (!sent) co_return sent;
+    data += n;
+    size -= n;
+  }
+  co_return Status{};
 }
 
 Task<Result<HttpResponse>> Connection::readResponse(std::size_t bodyLimit) {

@@ -10,6 +10,7 @@
 #include "engine/core/CancelToken.hpp"
 #include "engine/core/Error.hpp"
 #include "engine/registry/HttpMessage.hpp"
+#include "engine/registry/RateLimiter.hpp"
 #include "engine/registry/Url.hpp"
 
 namespace boost::asio::ssl {
@@ -24,6 +25,7 @@ struct Origin {
   Url url;                                         // scheme, host, port (target unused)
   std::shared_ptr<boost::asio::ssl::context> tls;  // set for https
   std::chrono::seconds stallTimeout{60};           // no progress for this long fails the operation
+  RateLimiterPtr rate;                             // the host's bandwidth cap; null: none
 };
 
 class Connection {

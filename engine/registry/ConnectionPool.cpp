@@ -76,4 +76,10 @@ void ConnectionPool::putBack(std::unique_ptr<Connection> conn) {
   origin(conn->origin().url.originKey()).idle.push_back(std::move(conn));
 }
 
+RateLimiterPtr ConnectionPool::rateFor(const std::string& host) {
+  auto& limiter = rates_[host];
+  if (!limiter) limiter = std::make_shared<RateLimiter>();
+  return limiter;
+}
+
 }  // namespace autonomy::registry

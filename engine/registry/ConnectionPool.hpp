@@ -47,6 +47,13 @@ class ConnectionPool {
   void setLimit(const std::string& originKey, std::size_t limit) { limits_[originKey] = limit; }
   void setDefaultLimit(std::size_t limit) { defaultLimit_ = limit; }
 
+  // The bandwidth cap of a registry host (canonical host[:port]), made on first use without a
+  // cap; every client of the host, in every job, paces through it. The front ends set its rate
+  // (--limit-rate, max_bandwidth), also while transfers run.
+  RateLimiterPtr rateFor(const std::string& host);
+  // Every host's cap (for SIGHUP, which sets them all again, and metrics).
+  const std::map<std::string, RateLimiterPtr>& rates() const { return rates_; }
+
   Task<Result<Lease>> acquire(Origin origin, CancelTokenPtr cancel);
   const PoolStats& stats() const { return stats_; }
   boost::asio::any_io_executor executor() const { return executor_; }
@@ -64,6 +71,7 @@ class ConnectionPool {
   std::size_t defaultLimit_ = 8;
   std::map<std::string, std::size_t> limits_;
   std::map<std::string, PerOrigin> origins_;
+  std::map<std::string, RateLimiterPtr> rates_;
   PoolStats stats_;
 };
 

@@ -38,6 +38,7 @@ Url RegistryClient::urlFor(std::string target) const {
 Task<Result<Origin>> RegistryClient::originFor(Url url) {
   Origin o;
   o.stallTimeout = settings_.stallTimeout;
+  o.rate = pool_.rateFor(settings_.host);
   url.target = "/";
   o.url = url;
   if (url.tls) {

@@ -14,10 +14,10 @@
 #include <utility>
 #include <vector>
 
+#include "engine/core/TokenBucket.hpp"
 #include "tools/linkem/Asio.hpp"
 #include "tools/linkem/LinkOptions.hpp"
 #include "tools/linkem/LinkStats.hpp"
-#include "tools/linkem/TokenBucket.hpp"
 
 namespace autonomy::linkem {
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/core/ByteRate.hpp"
 #include "engine/core/Error.hpp"
 
 namespace autonomy::linkem {
@@ -63,10 +64,8 @@ struct LinkOptions {
   }
 };
 
-// "4096", "64k", "1.5MB", "10MiB", "2GiB": K/M/G are powers of 1000, Ki/Mi/Gi of 1024; a
-// trailing "B" and, for rates, "/s" are optional.
-Result<std::uint64_t> parseByteSize(std::string_view text);
-Result<std::uint64_t> parseRate(std::string_view text);
+using autonomy::parseByteSize;  // engine/core/ByteRate
+using autonomy::parseRate;
 
 struct HostPort {
   std::string host;

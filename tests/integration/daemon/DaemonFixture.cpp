@@ -155,7 +155,7 @@ void DaemonIntegration::writeConfig(const DaemonSettings& s) {
       << "concurrency: {repos: " << s.repos << ", connections_per_registry: 8}\n"
       << "registries:\n"
       << "  \"" << a().host() << "\": {insecure: true}\n"
-      << "  \"" << b().host() << "\": {insecure: true}\n"
+      << "  \"" << b().host() << "\": {insecure: true" << s.registryB << "}\n"
       << s.registries << "keys:\n  fleet: " << (work() / "keys" / "fleet.pub").string() << "\n"
       << (s.rekorKey.empty() ? std::string() : "rekor_keys:\n  log: " + s.rekorKey.string() + "\n")
       << "log: {level: debug}\n"

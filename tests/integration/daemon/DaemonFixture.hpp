@@ -41,6 +41,7 @@ struct DaemonSettings {
   std::string schedules;           // YAML text of the schedules: section; empty: none
   std::filesystem::path rekorKey;  // rekor_keys: {log: <this>} when set
   std::string registries;          // more YAML lines under registries: ("  \"host\": {...}\n")
+  std::string registryB;           // more keys of B's entry (", max_bandwidth: 1MiB/s")
   std::string topLevel;            // more top-level YAML lines ("media_dirs: [...]\n")
 };
 

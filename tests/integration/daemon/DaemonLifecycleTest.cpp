@@ -172,6 +172,40 @@ TEST_F(DaemonLifecycle, SighupReloadsSchedulesAndABadReloadKeepsTheOldConfig) {
   EXPECT_NE(daemonLog().find("surprise"), std::string::npos) << "the log says why";
 }
 
+// max_bandwidth paces every transfer to B; a SIGHUP that lifts the cap reaches the transfer
+// already running (it does not wait for the next job).
+TEST_F(DaemonLifecycle, MaxBandwidthCapsTransfersAndAReloadReachesTheRunningOne) {
+  constexpr std::uint64_t kLayer = 6 * 1024 * 1024;
+  pushSignedImage("capped/app", "v1", 41, kLayer);
+  DaemonSettings capped;
+  capped.registryB = ", max_bandwidth: 512KiB/s";
+  writeConfig(capped);
+  startDaemon();
+  const auto start = std::chrono::steady_clock::now();
+  auto submitted = submit(jobBody({"capped/app:v1"}));
+  ASSERT_EQ(submitted.status, 202) << submitted.describe();
+  const std::string id = submitted.json()["id"];
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const auto during = get("/v1/jobs/" + id).json();
+  EXPECT_EQ(during["state"], "running") << "6 MiB at 512 KiB/s takes 12 s; " << during.dump(2);
+  EXPECT_LT(during["bytes"].get<std::uint64_t>(), kLayer / 2) << during.dump(2);
+  auto metrics = http("GET", "/metrics", std::nullopt, {}, false);
+  EXPECT_NE(metrics.body.find("autonomy_syncd_registry_max_bandwidth_bytes{registry=\"" + b().host() + "\"} 524288"),
+            std::string::npos)
+      << metrics.body;
+
+  writeConfig({});  // no cap
+  daemon().sendSignal(SIGHUP);
+  const auto done = waitFinished(id);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(done["state"], "succeeded") << done.dump(2) << daemonLog();
+  EXPECT_LT(took, std::chrono::seconds(9)) << "the running transfer kept the old cap (12 s at 512 KiB/s)";
+  metrics = http("GET", "/metrics", std::nullopt, {}, false);
+  EXPECT_NE(metrics.body.find("autonomy_syncd_registry_max_bandwidth_bytes{registry=\"" + b().host() + "\"} 0"),
+            std::string::npos)
+      << metrics.body;
+}
+
 TEST_F(DaemonLifecycle, CheckConfigValidatesAndNamesTheProblem) {
   writeConfig({});
   int code = -1;

@@ -1,6 +1,7 @@
 // What a sync copies: images and indexes land at B byte-for-byte, under the same repo path and
 // tag, with seed.json/catalog.json describing it; `registry seed` renames, `seed-catalog` rolls up.
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 #include "engine/oci/MediaTypes.hpp"
@@ -312,6 +313,20 @@ TEST_F(SyncCopy, TwoTagsOfOneRepoInOneRunEachHaveARecord) {
   auto rolled = runCli({"registry", "seed-catalog"}, run.out);
   ASSERT_EQ(rolled.exitCode(), 0) << rolled.describe();
   EXPECT_EQ(catalogJson(run)["repos"].size(), 3u);
+}
+
+// --limit-rate caps each registry host's blob bytes: 6 MiB at 2 MiB/s cannot arrive in less
+// than about 3 s (loopback alone does it in a few tens of milliseconds). A lower bound only: how
+// close to the cap a run comes is bench/'s business.
+TEST_F(SyncCopy, LimitRateCapsTheTransfer) {
+  auto image = buildImage({LayerSpec(6 * kMiB, 181).uncompressed()}, "capped");
+  push(a(), image, "capped/app", "v1");
+  const auto start = std::chrono::steady_clock::now();
+  auto run = sync({"capped/app:v1"}, {"--skip-verify", "--limit-rate", "2MiB/s"});
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(run.exitCode(), 0) << run.describe();
+  EXPECT_EQ(tagDigest(b(), "capped/app", "v1"), image.digest.str());
+  EXPECT_GE(took, std::chrono::milliseconds(2500)) << "6 MiB went faster than 2 MiB/s allows";
 }
 
 }  // namespace

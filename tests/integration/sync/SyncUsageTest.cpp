@@ -94,6 +94,12 @@ TEST_F(SyncUsage, VerificationChoiceIsRequiredAndExclusive) {
   expectRejected(notAKey, "--pub-key is not a PEM key");
 }
 
+TEST_F(SyncUsage, BadRateCapsAreRejected) {
+  expectRejected(sync({"good:v1"}, {"--skip-verify", "--limit-rate", "fast"}), "--limit-rate fast");
+  expectRejected(sync({"good:v1"}, {"--skip-verify", "--limit-rate", "0"}), "--limit-rate 0");
+  expectRejected(sync({"good:v1"}, {"--skip-verify", "--limit-rate", "2 parsecs/s"}), "--limit-rate in parsecs");
+}
+
 TEST_F(SyncUsage, DuplicateRepoIsRejected) {
   expectRejected(sync({"good:v1", "good:v1"}, {"--skip-verify"}), "same repo:tag twice");
 }

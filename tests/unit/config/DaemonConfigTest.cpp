@@ -106,6 +106,18 @@ TEST(Registries, BadHostsAndFieldsAreErrors) {
       contains(loadError("registries: {edge-a: 5}\n"), "registries.edge-a: expected a mapping of keys, got \"5\""));
 }
 
+TEST(Registries, MaxBandwidthIsARate) {
+  const auto c = loadOk("registries:\n  edge-a: {max_bandwidth: 10MiB/s}\n  edge-b: {max_bandwidth: \"1.5MB/s\"}\n");
+  EXPECT_EQ(c.registryFor("edge-a").maxBandwidth, 10u * 1024 * 1024);
+  EXPECT_EQ(c.registryFor("edge-b").maxBandwidth, 1500000u);
+  EXPECT_EQ(c.registryFor("edge-c").maxBandwidth, 0u) << "no cap unless configured";
+  EXPECT_TRUE(contains(loadError("registries:\n  edge-a: {max_bandwidth: fast}\n"),
+                       at(2, "registries.edge-a.max_bandwidth: byte size \"fast\": expected a number")));
+  EXPECT_TRUE(contains(loadError("registries:\n  edge-a: {max_bandwidth: 0}\n"),
+                       at(2, "registries.edge-a.max_bandwidth: 0 would move nothing")));
+  EXPECT_TRUE(contains(loadError("registries:\n  edge-a: {max_bandwidth: 10 furlongs}\n"), "unknown unit"));
+}
+
 TEST(Registries, CredentialsMustBeComplete) {
   EXPECT_EQ(loadError("registries:\n  edge-a:\n    username: syncd\n"),
             at(3, "registries.edge-a: username: and password_file: go together; set both or neither"));

@@ -73,6 +73,7 @@ TEST(ExampleConfig, CommentedExamplesLoadOnceUncommented) {
   EXPECT_EQ(edgeA.certsDir, std::filesystem::path("/etc/containers/certs.d/edge-a.local:5000"));
   EXPECT_EQ(edgeA.authFile, std::filesystem::path("/etc/autonomy/auth.json"));
   EXPECT_EQ(edgeA.maxConnections, 8u);
+  EXPECT_EQ(edgeA.maxBandwidth, 10u * 1024 * 1024);
   ASSERT_EQ(c->schedules.size(), 1u);
   const Schedule& s = c->schedules[0];
   EXPECT_EQ(s.name, "reseed-edge-b");
@@ -107,6 +108,7 @@ TEST(ExampleConfig, DocumentsEveryKey) {
                           "username:",
                           "password_file:",
                           "max_connections:",
+                          "max_bandwidth:",
                           "keys:",
                           "defaults:",
                           "copy_policy:",

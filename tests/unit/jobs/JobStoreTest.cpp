@@ -229,6 +229,7 @@ TEST_F(JobStoreTest, KilledProcessLeavesACommittedStateThatResumes) {
 TEST_F(JobStoreTest, ListIsNewestFirstFilteredAndPaginated) {
   auto store = openStore();
   std::vector<std::string> ids;
+  ids.reserve(5);
   for (int i = 0; i < 5; ++i) ids.push_back(inserted(*store, {ref("a:v1")}).id);
   ASSERT_TRUE(store->markFinished(ids[1], kJobFailed, catalog::nowRfc3339()).ok());
   ASSERT_TRUE(store->markFinished(ids[3], kJobFailed, catalog::nowRfc3339()).ok());
@@ -270,6 +271,7 @@ TEST_F(JobStoreTest, ListIsNewestFirstFilteredAndPaginated) {
 TEST_F(JobStoreTest, PruneDropsOldestFinishedBeyondTheCountAndTooOldOnes) {
   auto store = openStore();
   std::vector<std::string> ids;
+  ids.reserve(5);
   for (int i = 0; i < 5; ++i) ids.push_back(inserted(*store, {ref("a:v1")}).id);
   ASSERT_TRUE(store->markFinished(ids[0], kJobSucceeded, "2020-01-01T00:00:00.000Z").ok());
   ASSERT_TRUE(store->markFinished(ids[1], kJobSucceeded, "2025-01-01T00:00:00.000Z").ok());

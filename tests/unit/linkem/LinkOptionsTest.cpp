@@ -2,11 +2,12 @@
 
 #include <chrono>
 
+#include "engine/core/TokenBucket.hpp"
 #include "tools/linkem/LinkOptions.hpp"
 #include "tools/linkem/LinkStats.hpp"
-#include "tools/linkem/TokenBucket.hpp"
 
 using namespace autonomy::linkem;
+using autonomy::TokenBucket;
 using namespace std::chrono_literals;
 
 TEST(ParseByteSize, AcceptsDecimalAndBinaryUnits) {

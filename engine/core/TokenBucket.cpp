@@ -1,8 +1,8 @@
-#include "tools/linkem/TokenBucket.hpp"
+#include "engine/core/TokenBucket.hpp"
 
 #include <algorithm>
 
-namespace autonomy::linkem {
+namespace autonomy {
 
 TokenBucket::TokenBucket(std::uint64_t bytesPerSecond, std::uint64_t burstBytes, Clock::time_point now)
     : rate_(std::max<std::uint64_t>(bytesPerSecond, 1)),
@@ -22,8 +22,15 @@ TokenBucket::Clock::duration TokenBucket::reserve(std::uint64_t bytes, Clock::ti
   return std::chrono::ceil<Clock::duration>(wait);
 }
 
+void TokenBucket::setRate(std::uint64_t bytesPerSecond, Clock::time_point now) {
+  reserve(0, now);  // bank what the old rate earned so far
+  rate_ = std::max<std::uint64_t>(bytesPerSecond, 1);
+  burst_ = defaultBurst(rate_);
+  tokens_ = std::min(tokens_, static_cast<double>(burst_));
+}
+
 std::uint64_t TokenBucket::defaultBurst(std::uint64_t bytesPerSecond) {
   return std::max<std::uint64_t>(bytesPerSecond / 50, std::uint64_t{16} << 10);
 }
 
-}  // namespace autonomy::linkem
+}  // namespace autonomy
