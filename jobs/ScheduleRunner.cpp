@@ -85,6 +85,7 @@ void ScheduleRunner::stop() {
 }
 
 boost::asio::awaitable<void> ScheduleRunner::loop(ScheduleRunner* self) {
+  const auto alive = self->alive_;
   while (!self->stopped_) {
     self->fireDue();
     auto sleep = std::chrono::duration_cast<std::chrono::steady_clock::duration>(kMaxSleep);
@@ -96,6 +97,7 @@ boost::asio::awaitable<void> ScheduleRunner::loop(ScheduleRunner* self) {
     }
     self->timer_.expires_after(sleep);
     co_await self->timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (!*alive) co_return;  // destroyed while asleep
   }
   self->running_ = false;
 }

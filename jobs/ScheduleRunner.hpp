@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -33,6 +34,9 @@ class ScheduleRunner {
   void apply(const std::vector<config::Schedule>& schedules);
   void start();
   void stop();
+  ~ScheduleRunner() { *alive_ = false; }
+  ScheduleRunner(const ScheduleRunner&) = delete;
+  ScheduleRunner& operator=(const ScheduleRunner&) = delete;
 
   // A run now, on demand (POST /v1/schedules/{name}/run); kNotFound for an unknown name.
   Result<Submitted> runNow(const std::string& name);
@@ -52,6 +56,9 @@ class ScheduleRunner {
   JobStore& store_;
   std::map<std::string, ScheduleState> states_;
   boost::asio::steady_timer timer_;
+  // False once the runner is gone: its loop may still be resumed by the cancelled timer wait,
+  // and must then not touch the runner (ASan found it doing so).
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool running_ = false;
   bool stopped_ = false;
   std::mt19937_64 rng_{std::random_device{}()};
