@@ -61,7 +61,7 @@ test-asan:
 ASAN_CI_INTEGRATION ?= AirGap|Archive
 test-asan-ci: deps
 	$(MAKE) build-asan/CMakeCache.txt BUILD_DIR=build-asan CMAKE_FLAGS="-DAUTONOMY_SANITIZE=ON $(CMAKE_FLAGS)"
-	cmake --build build-asan -j $(JOBS) --target unit_tests verify_integration_tests
+	cmake --build build-asan -j $(JOBS) --target unit_tests verify_integration_tests autonomy
 	cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 600 -L unit
 	cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 600 -L integration -R '$(ASAN_CI_INTEGRATION)'
 
