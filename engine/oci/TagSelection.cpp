@@ -513,10 +513,7 @@ Result<RepoSelection> repoSelectionFromJson(const nlohmann::json& j) {
   TagSelectionFields f;
   if (auto it = j.find("tags"); it != j.end()) {
     if (!it->is_array()) return fieldError("tags", std::string("must be a list of tags, not ") + it->type_name());
-    if (it->size() > kMaxSelectedTags)
-      return fieldError("tags",
-                        "names " + std::to_string(it->size()) + " tags; at most " + std::to_string(kMaxSelectedTags));
-    f.tags.emplace();
+    f.tags.emplace();  // fromFields bounds how many
     for (std::size_t i = 0; i < it->size(); ++i) {
       if (!(*it)[i].is_string()) return fieldError("tags[" + std::to_string(i) + "]", "must be a string");
       f.tags->push_back((*it)[i].get<std::string>());
