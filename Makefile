@@ -23,7 +23,7 @@ DEB_PACKAGES := build-essential cmake pkg-config ccache git \
 # registry into a git-ignored folder; reinstalled when its lockfile changes.
 SIGSTORE_JS := tests/support/sigstore-js
 
-.PHONY: all deps build test test-asan test-asan-ci tidy unit integration fuzz demo bench bench-quick bench-daemon bench-api bench-hostile bench-daemon-scale bench-airgap deb image clean format
+.PHONY: all deps build test test-asan test-asan-ci tidy unit integration fuzz demo bench bench-quick bench-daemon bench-api bench-hostile bench-daemon-scale bench-airgap bench-fanout deb image clean format
 
 all: build
 
@@ -114,6 +114,10 @@ bench-daemon-scale: build
 # Time and peak memory of an export to an OCI archive and its import (bench/airgap.sh).
 bench-airgap: build
 	bash bench/airgap.sh $(BUILD_DIR)/bin
+
+# Fan-out (issue 12): bytes read from A for three peers in one run against one peer (linkem counts).
+bench-fanout: build
+	bash bench/fanout.sh $(BUILD_DIR)/bin
 
 bench-hostile: build
 	bash bench/hostile.sh $(BUILD_DIR)/bin

@@ -52,14 +52,17 @@ Status applyHave(const EndpointArg& arg, endpoint::LayoutEndpoint& layout) {
 }
 }  // namespace
 
-Result<std::unique_ptr<EngineSession>> EngineSession::create(const EndpointArg& from, const EndpointArg& to,
+Result<std::unique_ptr<EngineSession>> EngineSession::create(const EndpointArg& from,
+                                                             const std::vector<EndpointArg>& dests,
                                                              const RegistryFlags& flags) {
-  if (!from.isLocal() && !to.isLocal() && from.registry == to.registry && flags.maxConnections < 2)
-    return makeError(ErrorCode::kUsage,
-                     "--max-connections must be at least 2 when source and destination are the same "
-                     "registry (a copy reads and writes at once)");
-  if (from.isLocal() && to.isLocal())
-    return makeError(ErrorCode::kUsage, "both ends are layouts or archives: one end of a sync must be a registry");
+  for (const auto& to : dests) {
+    if (!from.isLocal() && !to.isLocal() && from.registry == to.registry && flags.maxConnections < 2)
+      return makeError(ErrorCode::kUsage,
+                       "--max-connections must be at least 2 when source and destination are the same "
+                       "registry (a copy reads and writes at once)");
+    if (from.isLocal() && to.isLocal())
+      return makeError(ErrorCode::kUsage, "both ends are layouts or archives: one end of a sync must be a registry");
+  }
   std::unique_ptr<EngineSession> s(new EngineSession());
   s->pool_.setDefaultLimit(flags.maxConnections);
   std::uint64_t cap = 0;
@@ -96,11 +99,15 @@ Result<std::unique_ptr<EngineSession>> EngineSession::create(const EndpointArg& 
   };
   auto source = endpointFor(from, true);
   if (!source) return source.error();
-  auto dest = endpointFor(to, false);
-  if (!dest) return dest.error();
+  std::vector<std::unique_ptr<endpoint::Endpoint>> peers;
+  for (const auto& to : dests) {
+    auto dest = endpointFor(to, false);
+    if (!dest) return dest.error();
+    peers.push_back(std::move(*dest));
+  }
   copy::TransferLimits limits;
   limits.blobsPerRepo = flags.blobConcurrency;
-  s->copy_ = std::make_unique<copy::CopySession>(std::move(*source), std::move(*dest), limits, s->cancel_);
+  s->copy_ = std::make_unique<copy::CopySession>(std::move(*source), std::move(peers), limits, s->cancel_);
   return s;
 }
 

@@ -42,6 +42,11 @@ class EngineSession {
   // Loads credentials for registry hosts (a broken auth file is a configuration error); opens a
   // source layout (it must be one), creates or extends a destination layout.
   static Result<std::unique_ptr<EngineSession>> create(const EndpointArg& from, const EndpointArg& to,
+                                                       const RegistryFlags& flags) {
+    return create(from, std::vector<EndpointArg>{to}, flags);
+  }
+  // Several destinations: a fan-out to each of them (registries).
+  static Result<std::unique_ptr<EngineSession>> create(const EndpointArg& from, const std::vector<EndpointArg>& to,
                                                        const RegistryFlags& flags);
   static Result<std::unique_ptr<EngineSession>> create(const std::string& fromHost, const std::string& toHost,
                                                        const RegistryFlags& flags) {

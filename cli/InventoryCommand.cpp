@@ -29,7 +29,8 @@ CLI::App* addInventoryCommand(CLI::App& registry, InventoryArgs& a) {
 
 int runInventory(const InventoryArgs& a) {
   SyncArgs asSync;  // the same --repos grammar and checks as sync
-  asSync.fromRegistry = asSync.toRegistry = oci::canonicalRegistryHost(a.registry);
+  asSync.fromRegistry = oci::canonicalRegistryHost(a.registry);
+  asSync.toRegistries = {asSync.fromRegistry};
   asSync.repos = a.repos;
   auto plans = planRepos(asSync);
   if (!plans) return usageError(plans.error().message), kExitUsage;

@@ -15,7 +15,7 @@ namespace {
 // PEM: the daemon never opens a path a caller names.
 Result<nlohmann::json> jobBody(const SyncArgs& args, const std::vector<copy::RepoPlan>& plans) {
   nlohmann::json body{{"from_registry", args.fromRegistry},
-                      {"to_registry", args.toRegistry},
+                      {"to_registry", args.toRegistries.front()},
                       {"repos", nlohmann::json::array()},
                       {"copy_policy", args.verify.copyPolicy},
                       {"keep_going", args.keepGoing}};
@@ -86,8 +86,8 @@ int runSyncVia(const SyncArgs& args, const std::vector<copy::RepoPlan>& plans) {
   }
   if (!args.quiet)
     std::fprintf(stderr, "sync %s -> %s: %s (%zu repos); catalog: %s (daemon job %s)\n", args.fromRegistry.c_str(),
-                 args.toRegistry.c_str(), cat->result().c_str(), cat->repos.size(), (out / "catalog.json").c_str(),
-                 id.c_str());
+                 args.toRegistries.front().c_str(), cat->result().c_str(), cat->repos.size(),
+                 (out / "catalog.json").c_str(), id.c_str());
   if (outcome->interrupted) return kExitInterrupted;
   return exitForJobState(outcome->state);
 }

@@ -46,23 +46,46 @@ Result<std::shared_ptr<const verify::TrustPolicy>> loadVerification(const Verify
 namespace {
 
 // The CLI's part of a run: each record goes to <out>/<repo>/seed.json (seed@<tag>.json for a repo
-// with several tags in the run) as soon as it is known.
+// with several tags in the run) as soon as it is known; in a fan-out, under <out>/<peer>/.
 class SeedFiles final : public copy::RunHooks {
  public:
-  SeedFiles(std::filesystem::path out, const std::vector<copy::RepoPlan>& plans) : out_(std::move(out)) {
+  SeedFiles(const std::filesystem::path& out, const std::vector<copy::RepoPlan>& plans,
+            const std::vector<std::string>& peers = {})
+      : written(std::max<std::size_t>(1, peers.size())) {
+    if (peers.size() <= 1)
+      dirs_.push_back(out);
+    else
+      for (const auto& peer : peers) dirs_.push_back(out / peer);
     for (const auto& p : plans) layout_.add(p.dest.repo);
   }
-  void recorded(std::size_t, const catalog::SeedRecord& r) override {
-    if (auto st = catalog::writeSeedRecord(out_, r, layout_); !st && !error) error = st.error();
-    written.push_back(catalog::seedRecordPath(out_, r, layout_));
+  void recorded(std::size_t, std::size_t peer, const catalog::SeedRecord& r) override {
+    if (auto st = catalog::writeSeedRecord(dirs_[peer], r, layout_); !st && !error) error = st.error();
+    written[peer].push_back(catalog::seedRecordPath(dirs_[peer], r, layout_));
   }
-  std::vector<std::filesystem::path> written;
+  const std::filesystem::path& dir(std::size_t peer) const { return dirs_[peer]; }
+  std::vector<std::vector<std::filesystem::path>> written;  // per peer
   std::optional<Error> error;
 
  private:
-  std::filesystem::path out_;
+  std::vector<std::filesystem::path> dirs_;
   catalog::RecordLayout layout_;
 };
+
+// The roll-up is `seed-catalog` over exactly these seed.json files.
+Result<catalog::Catalog> catalogOf(const std::vector<std::filesystem::path>& files, std::string from, std::string to,
+                                   std::string startedAt) {
+  catalog::Catalog cat;
+  cat.from = std::move(from);
+  cat.to = std::move(to);
+  cat.startedAt = std::move(startedAt);
+  for (const auto& path : files) {
+    auto r = catalog::readSeedRecord(path);
+    if (!r) return r.error();
+    cat.repos.push_back(std::move(*r));
+  }
+  cat.finishedAt = catalog::nowRfc3339();
+  return cat;
+}
 
 int exitFor(const std::vector<catalog::SeedRecord>& records, bool interrupted) {
   if (interrupted) return kExitInterrupted;
@@ -109,41 +132,9 @@ void addVerifyFlags(CLI::App& cmd, VerifyFlags& v) {
   cmd.add_flag("--copy-policy", v.copyPolicy, "also replicate each repo's lock/policy sidecars");
 }
 
-Result<std::pair<EndpointArg, EndpointArg>> endpointsOf(const SyncArgs& args) {
-  auto pick = [](const std::string& registry, const std::string& layout, const std::string& archive,
-                 const std::string& side) -> Result<EndpointArg> {
-    const int given = !registry.empty() + !layout.empty() + !archive.empty();
-    if (given != 1)
-      return makeError(ErrorCode::kUsage,
-                       "give exactly one of --" + side + "-registry, --" + side + "-layout or --" + side + "-archive");
-    if (!registry.empty()) {
-      if (auto st = oci::validateRegistryHost(registry); !st) return st.error().context("--" + side + "-registry");
-      return EndpointArg{registry, {}, {}, {}};
-    }
-    return EndpointArg{{}, layout, archive, {}};
-  };
-  auto from = pick(args.fromRegistry, args.fromLayout, args.fromArchive, "from");
-  if (!from) return from.error();
-  auto to = pick(args.toRegistry, args.toLayout, args.toArchive, "to");
-  if (!to) return to.error();
-  if (from->isLocal() && to->isLocal())
-    return makeError(ErrorCode::kUsage, "both ends are layouts or archives: one end of a sync must be a registry");
-  if (!args.have.empty()) {
-    if (!to->isLocal())
-      return makeError(ErrorCode::kUsage,
-                       "--have leaves blobs out of an export: it needs --to-layout or --to-archive (a registry "
-                       "destination is asked what it holds)");
-    to->have = args.have;
-  }
-  return std::pair{*from, *to};
-}
-
-Result<std::vector<copy::RepoPlan>> planRepos(const SyncArgs& args) {
-  auto ends = endpointsOf(args);
-  if (!ends) return ends.error();
-  // Split by hand (not by the flag parser) so that an empty entry is refused, not dropped.
+std::vector<std::string> splitList(const std::vector<std::string>& values) {
   std::vector<std::string> entries;
-  for (const auto& value : args.repos) {
+  for (const auto& value : values) {
     std::size_t start = 0;
     while (true) {
       const auto comma = value.find(',', start);
@@ -152,6 +143,63 @@ Result<std::vector<copy::RepoPlan>> planRepos(const SyncArgs& args) {
       start = comma + 1;
     }
   }
+  return entries;
+}
+
+std::string SyncEnds::describeTo() const {
+  std::string out;
+  for (const auto& t : to) out += (out.empty() ? "" : ",") + t.describe();
+  return out;
+}
+
+Result<SyncEnds> endpointsOf(const SyncArgs& args) {
+  auto pick = [](const std::vector<std::string>& registries, const std::string& layout, const std::string& archive,
+                 const std::string& side) -> Result<std::vector<EndpointArg>> {
+    const int given = !registries.empty() + !layout.empty() + !archive.empty();
+    if (given != 1)
+      return makeError(ErrorCode::kUsage,
+                       "give exactly one of --" + side + "-registry, --" + side + "-layout or --" + side + "-archive");
+    if (registries.empty()) return std::vector<EndpointArg>{EndpointArg{{}, layout, archive, {}}};
+    std::vector<EndpointArg> out;
+    for (const auto& host : registries) {
+      if (host.empty())
+        return makeError(ErrorCode::kUsage, "--" + side + "-registry has an empty entry (a stray comma?)");
+      if (auto st = oci::validateRegistryHost(host); !st) return st.error().context("--" + side + "-registry");
+      for (const auto& seen : out)
+        if (seen.registry == host)
+          return makeError(ErrorCode::kUsage, "--" + side + "-registry names " + host + " twice");
+      out.push_back(EndpointArg{host, {}, {}, {}});
+    }
+    if (out.size() > kMaxPeers)
+      return makeError(ErrorCode::kUsage, "--" + side + "-registry names " + std::to_string(out.size()) +
+                                              " peers; at most " + std::to_string(kMaxPeers) +
+                                              " in one run (split them over several runs)");
+    return out;
+  };
+  const std::vector<std::string> fromRegistries =
+      args.fromRegistry.empty() ? std::vector<std::string>{} : std::vector<std::string>{args.fromRegistry};
+  auto from = pick(fromRegistries, args.fromLayout, args.fromArchive, "from");
+  if (!from) return from.error();
+  auto to = pick(args.toRegistries, args.toLayout, args.toArchive, "to");
+  if (!to) return to.error();
+  SyncEnds ends{from->front(), std::move(*to)};
+  if (ends.from.isLocal() && ends.to.front().isLocal())
+    return makeError(ErrorCode::kUsage, "both ends are layouts or archives: one end of a sync must be a registry");
+  if (!args.have.empty()) {
+    if (!ends.to.front().isLocal())
+      return makeError(ErrorCode::kUsage,
+                       "--have leaves blobs out of an export: it needs --to-layout or --to-archive (a registry "
+                       "destination is asked what it holds)");
+    ends.to.front().have = args.have;
+  }
+  return ends;
+}
+
+Result<std::vector<copy::RepoPlan>> planRepos(const SyncArgs& args) {
+  auto ends = endpointsOf(args);
+  if (!ends) return ends.error();
+  // Split by hand (not by the flag parser) so that an empty entry is refused, not dropped.
+  const auto entries = splitList(args.repos);
   std::vector<copy::RepoPlan> plans;
   for (const auto& text : entries) {
     if (text.empty()) {
@@ -176,6 +224,11 @@ int runSync(const SyncArgs& args) {
   if (!daemonUrlFrom(args.daemon).empty()) {
     if (!args.fromLayout.empty() || !args.toLayout.empty() || !args.fromArchive.empty() || !args.toArchive.empty())
       return usageError("layouts and archives are files on this machine; they do not go with --via"), kExitUsage;
+    if (args.toRegistries.size() > 1)
+      return usageError(
+                 "--via takes one --to-registry: a daemon job copies to one peer (submit a job per peer, "
+                 "or run the fan-out here without --via)"),
+             kExitUsage;
     return runSyncVia(args, *planned);
   }
   if (!args.keyName.empty())
@@ -187,11 +240,12 @@ int runSync(const SyncArgs& args) {
   auto key = loadVerification(args.verify);
   if (!key) return usageError(key.error().message), kExitUsage;
   const auto ends = *endpointsOf(args);  // checked by planRepos
-  auto session = EngineSession::create(ends.first, ends.second, args.registry);
+  auto session = EngineSession::create(ends.from, ends.to, args.registry);
   if (!session) return usageError(session.error().message), kExitUsage;
 
   const std::filesystem::path out = args.out;
-  ConsoleProgress progress((*session)->io().get_executor(), plans.size(), args.quiet,
+  const bool fanOut = ends.to.size() > 1;
+  ConsoleProgress progress((*session)->io().get_executor(), plans.size() * ends.to.size(), args.quiet,
                            std::chrono::seconds(args.progressInterval));
   (*session)->context().progress = &progress;
   copy::RunOptions opts;
@@ -201,9 +255,11 @@ int runSync(const SyncArgs& args) {
   opts.keepGoing = args.keepGoing;
   opts.repoConcurrency = args.concurrency;
   opts.checkConcurrency = args.checkConcurrency;
-  SeedFiles files(out, opts.repos);
+  std::vector<std::string> peerNames;
+  for (const auto& t : ends.to) peerNames.push_back(t.describe());
+  SeedFiles files(out, opts.repos, peerNames);
   const auto startedAt = catalog::nowRfc3339();
-  copy::SyncRun run((*session)->context(), std::move(opts), files);
+  copy::SyncRun run((*session)->context(), (*session)->copy().peers(), std::move(opts), files);
   auto records = (*session)->run(run.run());
   progress.finish();  // what follows starts on a line of its own
   if (!(*session)->interrupted()) {
@@ -216,24 +272,30 @@ int runSync(const SyncArgs& args) {
     std::fprintf(stderr, "error: writing seed records: %s\n", files.error->message.c_str());
     return kExitFailed;
   }
-  // The roll-up is `seed-catalog` over exactly this run's seed.json files.
-  catalog::Catalog cat;
-  cat.from = ends.first.describe();
-  cat.to = ends.second.describe();
-  cat.startedAt = startedAt;
-  for (const auto& path : files.written) {
-    auto r = catalog::readSeedRecord(path);
-    if (!r) return usageError(r.error().message), kExitFailed;
-    cat.repos.push_back(std::move(*r));
+  // A fan-out: each peer's own catalog in its folder, then the roll-up of all of them.
+  std::vector<std::filesystem::path> all;
+  for (std::size_t peer = 0; peer < files.written.size(); ++peer) {
+    all.insert(all.end(), files.written[peer].begin(), files.written[peer].end());
+    if (!fanOut) continue;
+    auto one = catalogOf(files.written[peer], ends.from.describe(), peerNames[peer], startedAt);
+    if (!one) return usageError(one.error().message), kExitFailed;
+    if (auto st = catalog::writeCatalog(files.dir(peer), *one); !st) {
+      std::fprintf(stderr, "error: writing catalog: %s\n", st.error().message.c_str());
+      return kExitFailed;
+    }
+    if (!args.quiet)
+      std::fprintf(stderr, "sync %s -> %s: %s (%zu repos)\n", one->from.c_str(), one->to.c_str(), one->result().c_str(),
+                   one->repos.size());
   }
-  cat.finishedAt = catalog::nowRfc3339();
-  if (auto st = catalog::writeCatalog(out, cat); !st) {
+  auto cat = catalogOf(all, ends.from.describe(), ends.describeTo(), startedAt);
+  if (!cat) return usageError(cat.error().message), kExitFailed;
+  if (auto st = catalog::writeCatalog(out, *cat); !st) {
     std::fprintf(stderr, "error: writing catalog: %s\n", st.error().message.c_str());
     return kExitFailed;
   }
   if (!args.quiet)
-    std::fprintf(stderr, "sync %s -> %s: %s (%zu repos); catalog: %s\n", cat.from.c_str(), cat.to.c_str(),
-                 cat.result().c_str(), cat.repos.size(), (out / "catalog.json").c_str());
+    std::fprintf(stderr, "sync %s -> %s: %s (%zu repos); catalog: %s\n", cat->from.c_str(), cat->to.c_str(),
+                 cat->result().c_str(), cat->repos.size(), (out / "catalog.json").c_str());
   return exitFor(records, (*session)->interrupted());
 }
 

@@ -20,12 +20,12 @@ struct VerifyFlags {
 
 struct SyncArgs {
   std::string fromRegistry;
-  std::string toRegistry;
-  std::string fromLayout;   // --from-layout DIR instead of --from-registry
-  std::string toLayout;     // --to-layout DIR instead of --to-registry
-  std::string fromArchive;  // --from-archive FILE instead of --from-registry
-  std::string toArchive;    // --to-archive FILE instead of --to-registry
-  std::string have;         // --have FILE: an inventory of the far side (exports only)
+  std::vector<std::string> toRegistries;  // --to-registry: one peer, or several (a fan-out)
+  std::string fromLayout;                 // --from-layout DIR instead of --from-registry
+  std::string toLayout;                   // --to-layout DIR instead of --to-registry
+  std::string fromArchive;                // --from-archive FILE instead of --from-registry
+  std::string toArchive;                  // --to-archive FILE instead of --to-registry
+  std::string have;                       // --have FILE: an inventory of the far side (exports only)
   std::vector<std::string> repos;
   std::string out = ".";
   bool keepGoing = false;
@@ -59,10 +59,22 @@ struct SeedCatalogArgs {
 void addRegistryFlags(CLI::App& cmd, RegistryFlags& flags);
 void addVerifyFlags(CLI::App& cmd, VerifyFlags& flags);
 
+// Peers a fan-out may name (each is a destination with its own connections and records).
+inline constexpr std::size_t kMaxPeers = 16;
+
+// The ends the flags name: exactly one of --from-registry/--from-layout/--from-archive, and one
+// of --to-layout/--to-archive or one or more --to-registry (several: a fan-out).
+struct SyncEnds {
+  EndpointArg from;
+  std::vector<EndpointArg> to;
+  std::string describeTo() const;  // the peers, comma-separated
+};
+
+// "a,b" and repeated values as one list, in order; empty entries kept (the caller refuses them).
+std::vector<std::string> splitList(const std::vector<std::string>& values);
+
 int runSync(const SyncArgs& args);
-// The two ends the flags name: exactly one of --from-registry/--from-layout/--from-archive and
-// one of --to-registry/--to-layout/--to-archive.
-Result<std::pair<EndpointArg, EndpointArg>> endpointsOf(const SyncArgs& args);
+Result<SyncEnds> endpointsOf(const SyncArgs& args);
 // --repos checked and turned into per-repo plans (usage errors name the entry).
 Result<std::vector<copy::RepoPlan>> planRepos(const SyncArgs& args);
 void usageError(const std::string& message);

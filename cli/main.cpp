@@ -71,8 +71,10 @@ static int mainBody(int argc, char** argv) {
   syncCmd->footer(kSyncFooter);
   syncCmd->add_option("--from-registry", sync.fromRegistry,
                       "source registry host (e.g. edge-a.local:5000); this or --from-layout is required");
-  syncCmd->add_option("--to-registry", sync.toRegistry,
-                      "destination peer registry host (e.g. edge-b.local:5000); this or --to-layout is required");
+  syncCmd->add_option("--to-registry", sync.toRegistries,
+                      "destination peer registry host (e.g. edge-b.local:5000); several peers (comma-separated or "
+                      "repeated) make a fan-out: each blob is read from the source once for all of them; this or "
+                      "--to-layout is required");
   syncCmd->add_option("--from-layout", sync.fromLayout,
                       "import: read the repos from this OCI image layout directory (verified again, fail-closed)");
   syncCmd->add_option("--to-layout", sync.toLayout,
@@ -146,8 +148,10 @@ static int mainBody(int argc, char** argv) {
     return kExitUsage;
   }
   configureLogging(verbose, quiet);
-  for (auto* host : {&sync.fromRegistry, &sync.toRegistry})
-    if (!host->empty()) *host = autonomy::oci::canonicalRegistryHost(*host);
+  if (!sync.fromRegistry.empty()) sync.fromRegistry = autonomy::oci::canonicalRegistryHost(sync.fromRegistry);
+  sync.toRegistries = splitList(sync.toRegistries);
+  for (auto& host : sync.toRegistries)
+    if (!host.empty()) host = autonomy::oci::canonicalRegistryHost(host);
   sync.quiet = seed.quiet = jobs.quiet = inventory.quiet = quiet;
   sync.progressInterval = seed.progressInterval = progressInterval;
   // Engine settings that belong to the daemon's config when the run is handed over (--via).

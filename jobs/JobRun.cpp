@@ -211,7 +211,7 @@ void JobRun::started(std::size_t index) {
   env_.events->publish(record_.id, kEventRepoStarted, repoEventData(task));
 }
 
-void JobRun::recorded(std::size_t index, const catalog::SeedRecord& r) {
+void JobRun::recorded(std::size_t index, std::size_t /*peer*/, const catalog::SeedRecord& r) {
   auto& task = record_.repos[index];
   if (interrupted_ && r.status == catalog::kStatusCancelled) {
     // Shutdown, not a verdict: the repo is redone when the job resumes.

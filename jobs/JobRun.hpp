@@ -76,7 +76,7 @@ class JobRun : public copy::ProgressSink, private copy::RunHooks {
   bool alreadyDone(std::size_t index) const override;
   registry::Task<std::unique_ptr<copy::RepoHold>> hold(std::size_t index, CancelTokenPtr cancel) override;
   void started(std::size_t index) override;
-  void recorded(std::size_t index, const catalog::SeedRecord& r) override;
+  void recorded(std::size_t index, std::size_t peer, const catalog::SeedRecord& r) override;
   void recordResult(std::size_t index, const catalog::SeedRecord& r);
   void persist(const RepoTask& task);
   catalog::SeedRecord unstartedRecord(const RepoTask& task, const char* status,

@@ -1,7 +1,6 @@
 #include "engine/async/AsyncGate.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include "engine/async/WakeableWait.hpp"
 
 namespace autonomy::async {
 
@@ -12,18 +11,8 @@ boost::asio::awaitable<bool> AsyncGate::acquire(CancelTokenPtr cancel) {
     co_return true;
   }
   auto w = std::make_shared<Waiter>(executor_);
-  w->timer.expires_at(boost::asio::steady_timer::time_point::max());
   waiters_.push_back(w);
-  CancelToken::Id id = 0;
-  if (cancel) {
-    std::weak_ptr<Waiter> weak = w;
-    // Runs on the canceller's thread; the daemon and CLI cancel on the io thread itself.
-    id = cancel->subscribe([weak] {
-      if (auto alive = weak.lock()) alive->timer.cancel();
-    });
-  }
-  co_await w->timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-  if (cancel && id) cancel->unsubscribe(id);
+  co_await waitToBeWoken(w, std::move(cancel));
   if (!w->granted) {
     std::erase(waiters_, w);
     co_return false;

@@ -1,6 +1,7 @@
 #include "engine/catalog/Catalog.hpp"
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <tuple>
 
@@ -35,13 +36,37 @@ json toJson(const Catalog& c) {
   j["bytes_sent"] = bytes;
   j["bytes_present"] = present;
   j["repos"] = json::array();
-  const auto layout = RecordLayout::of(c.repos);
+  // A fan-out's records lie under a folder per peer, each with its own layout.
+  const auto hosts = destinationHosts(c.repos);
+  std::map<std::string, std::vector<SeedRecord>> byHost;
+  for (const auto& r : c.repos) byHost[destinationHost(r)].push_back(r);
+  std::map<std::string, RecordLayout> layouts;
+  for (const auto& [host, records] : byHost) layouts[host] = RecordLayout::of(records);
   for (const auto& r : c.repos) {
     json line = toJson(r);
-    line["seed"] = layout.relativePath(r).string();
+    const auto host = destinationHost(r);
+    const auto rel = layouts[host].relativePath(r);
+    line["seed"] = (hosts.size() > 1 ? std::filesystem::path(host) / rel : rel).string();
     j["repos"].push_back(std::move(line));
   }
+  if (hosts.size() > 1) {
+    j["peers"] = json::array();
+    for (const auto& host : hosts) {
+      Catalog one;
+      one.repos = byHost[host];
+      j["peers"].push_back({{"to", host}, {"result", one.result()}, {"repos", one.repos.size()}});
+    }
+  }
   return j;
+}
+
+std::string destinationHost(const SeedRecord& r) { return r.destination.substr(0, r.destination.find('/')); }
+
+std::vector<std::string> destinationHosts(const std::vector<SeedRecord>& records) {
+  std::vector<std::string> hosts;
+  for (const auto& r : records)
+    if (auto h = destinationHost(r); std::find(hosts.begin(), hosts.end(), h) == hosts.end()) hosts.push_back(h);
+  return hosts;
 }
 
 Status writeCatalog(const std::filesystem::path& outDir, const Catalog& c) {
@@ -81,10 +106,9 @@ Result<Catalog> buildCatalogFromDir(const std::filesystem::path& outDir) {
   std::sort(c.repos.begin(), c.repos.end(), [](const auto& a, const auto& b) {
     return std::tie(a.repo, a.tag, a.digest) < std::tie(b.repo, b.tag, b.digest);
   });
+  for (const auto& host : destinationHosts(c.repos)) c.to += (c.to.empty() ? "" : ",") + host;
   for (const auto& r : c.repos) {
-    auto host = [](const std::string& ref) { return ref.substr(0, ref.find('/')); };
-    if (c.from.empty()) c.from = host(r.source);
-    if (c.to.empty()) c.to = host(r.destination);
+    if (c.from.empty()) c.from = r.source.substr(0, r.source.find('/'));
     if (!r.startedAt.empty() && (c.startedAt.empty() || r.startedAt < c.startedAt)) c.startedAt = r.startedAt;
     if (r.finishedAt > c.finishedAt) c.finishedAt = r.finishedAt;
   }

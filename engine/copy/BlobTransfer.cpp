@@ -1,6 +1,10 @@
 #include "engine/copy/BlobTransfer.hpp"
 
-#include "engine/endpoint/FailureBudget.hpp"
+#include <optional>
+
+#include "engine/async/TaskGroup.hpp"
+#include "engine/copy/BlobTee.hpp"
+#include "engine/copy/SourceStream.hpp"
 
 namespace autonomy::copy {
 
@@ -8,100 +12,52 @@ using registry::Task;
 
 namespace {
 
-// The source side of one blob: a read that, when it breaks, reopens from the byte it had
-// reached, so bytes already read are never fetched again.
-class SourceStream final : public endpoint::BlobFeed {
+// The run's right to upload one blob to one destination, held until it is sent or given up.
+class UploadClaim {
  public:
-  SourceStream(CopyContext* ctx, std::string repo, const oci::Descriptor& desc)
-      : ctx_(ctx),
-        repo_(std::move(repo)),
-        desc_(desc),
-        what_("copy blob " + desc.digest.shortStr() + " (" + std::to_string(desc.size) + " bytes)"),
-        budget_(ctx->limits.maxStalls) {}
-
-  const oci::Descriptor& descriptor() const override { return desc_; }
-  std::uint64_t offset() const override { return offset_; }
-  void seek(std::uint64_t offset) override {
-    reader_.reset();
-    offset_ = offset;
-  }
-  std::string origin() const override { return ctx_->source->name() + "/" + repo_; }
-
-  Task<Status> fill(char* data, std::size_t want) override {
-    std::size_t filled = 0;
-    while (filled < want) {
-      if (!reader_) {
-        auto opened = co_await open();
-        if (!opened) co_return opened;
-        continue;
-      }
-      auto n = co_await reader_->read(data + filled, want - filled);
-      if (!n) {
-        reader_.reset();
-        if (!n.error().transient || !budget_.spend(offset_)) co_return n.error().context(what_);
-        continue;  // reopen at offset_: what was read stays read
-      }
-      if (*n == 0) co_return makeError(ErrorCode::kIntegrity, what_ + ": the source ended the blob early");
-      filled += *n;
-      offset_ += *n;
+  UploadClaim(BlobLedger* ledger, oci::Digest digest) : ledger_(ledger), digest_(std::move(digest)) {}
+  UploadClaim(UploadClaim&& o) noexcept : ledger_(std::exchange(o.ledger_, nullptr)), digest_(std::move(o.digest_)) {}
+  UploadClaim(const UploadClaim&) = delete;
+  UploadClaim& operator=(const UploadClaim&) = delete;
+  UploadClaim& operator=(UploadClaim&& o) noexcept {
+    if (this != &o) {
+      reset();
+      ledger_ = std::exchange(o.ledger_, nullptr);
+      digest_ = std::move(o.digest_);
     }
-    co_return Status{};
+    return *this;
   }
-
-  Task<bool> hasExtraBytes() override {
-    if (!reader_) co_return false;
-    char probe[1];
-    auto extra = co_await reader_->read(probe, sizeof probe);
-    co_return extra&&* extra > 0;
-  }
+  ~UploadClaim() { reset(); }
 
  private:
-  Task<Status> open() {
-    while (true) {
-      if (ctx_->cancel && ctx_->cancel->cancelled()) co_return makeError(ErrorCode::kCancelled, what_ + ": cancelled");
-      auto r = co_await ctx_->source->openBlob(repo_, desc_.digest, offset_, ctx_->cancel);
-      if (!r) {
-        if (!r.error().transient || !budget_.spend(offset_)) co_return r.error().context(what_);
-        continue;
-      }
-      if ((*r)->length() != desc_.size - offset_)
-        co_return makeError(ErrorCode::kIntegrity, what_ + ": the source sends " + std::to_string((*r)->length()) +
-                                                       " bytes from offset " + std::to_string(offset_) +
-                                                       " but the manifest says the blob has " +
-                                                       std::to_string(desc_.size));
-      reader_ = std::move(*r);
-      co_return Status{};
-    }
+  // release() wakes the claim's waiters; it cannot throw (a timer's cancel() never does here).
+  void reset() noexcept {  // NOLINT(bugprone-exception-escape)
+    if (ledger_) std::exchange(ledger_, nullptr)->release(digest_);
   }
 
-  CopyContext* ctx_;
-  std::string repo_;
-  oci::Descriptor desc_;
-  std::string what_;
-  endpoint::FailureBudget budget_;
-  std::unique_ptr<endpoint::BlobStream> reader_;
-  std::uint64_t offset_ = 0;
+  BlobLedger* ledger_;
+  oci::Digest digest_;
 };
 
-Task<Status> writeFromSource(CopyContext* ctx, std::string srcRepo, std::string dstRepo, oci::Descriptor desc,
-                             CopyStats* stats) {
-  SourceStream source(ctx, srcRepo, desc);
+endpoint::WriteOptions writeOptions(CopyContext* ctx, const std::string& dstRepo, const oci::Digest& digest,
+                                    CopyStats* stats) {
   endpoint::WriteOptions options;
   options.chunkSize = ctx->limits.chunkSize;
   options.bufferSize = ctx->limits.bufferSize;
   options.maxStalls = ctx->limits.maxStalls;
   options.cancel = ctx->cancel;
-  options.sent = [ctx, stats, dstRepo, digest = desc.digest](std::uint64_t n) {
+  options.sent = [ctx, stats, dstRepo, digest](std::uint64_t n) {
     stats->bytesSent += n;
     if (ctx->progress) ctx->progress->bytesSent(dstRepo, digest, n);
   };
-  co_return co_await ctx->dest->writeBlob(dstRepo, source, std::move(options));
+  return options;
 }
 
-}  // namespace
-
-Task<Status> ensureBlob(CopyContext* ctx, std::string srcRepo, std::string dstRepo, oci::Descriptor desc,
-                        CopyStats* stats) {
+// Settles the blob at one destination short of sending it: present, or mounted from a repo of
+// this run that holds it. Otherwise returns the claim to send it (the ledger's: one upload of a
+// blob at a time per destination).
+Task<Result<std::optional<UploadClaim>>> settleBlob(CopyContext* ctx, const std::string& dstRepo,
+                                                    const oci::Descriptor& desc, CopyStats* stats) {
   auto& ledger = *ctx->ledger;
   bool declined = false;  // the destination declined a mount (and may have opened a write for it)
   while (true) {
@@ -109,7 +65,7 @@ Task<Status> ensureBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
       if (declined) co_await ctx->dest->dropDeclinedMount(dstRepo, desc.digest);
       ++stats->blobsPresent;
       stats->bytesPresent += desc.size;
-      co_return Status{};
+      co_return std::nullopt;
     }
     // Another repo of this run holds it at B: mount it without the claim. Mounts of one blob
     // into many repos go out at once; only uploads of it are one at a time.
@@ -119,18 +75,13 @@ Task<Status> ensureBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
       if (*mounted) {
         ledger.record(desc.digest, dstRepo);
         ++stats->blobsMounted;
-        co_return Status{};
+        co_return std::nullopt;
       }
       declined = true;
     }
     if (co_await ledger.claim(desc.digest)) break;
   }
-  struct Release {
-    BlobLedger* l;
-    oci::Digest d;
-    ~Release() { l->release(d); }
-  } release{&ledger, desc.digest};
-
+  UploadClaim claim(&ledger, desc.digest);
   // The claim is granted without suspending, so no holder appeared since the loop looked: either
   // the destination declined a mount, or nobody in this run has it.
   if (!declined) {
@@ -140,20 +91,90 @@ Task<Status> ensureBlob(CopyContext* ctx, std::string srcRepo, std::string dstRe
       ledger.record(desc.digest, dstRepo);
       ++stats->blobsPresent;
       stats->bytesPresent += desc.size;
-      co_return Status{};
+      co_return std::nullopt;
     }
   }
-  async::GatePass pass;
-  if (ctx->transferGate) {
-    if (!co_await ctx->transferGate->acquire(ctx->cancel)) co_return makeError(ErrorCode::kCancelled, "cancelled");
-    pass = async::GatePass(ctx->transferGate);
-  }
+  co_return std::optional<UploadClaim>(std::move(claim));
+}
+
+Task<Status> writeFrom(CopyContext* ctx, endpoint::BlobFeed& feed, const std::string& dstRepo, CopyStats* stats) {
+  const auto& desc = feed.descriptor();
   if (ctx->progress) ctx->progress->blobStarted(dstRepo, desc.digest, desc.size);
-  auto st = co_await writeFromSource(ctx, srcRepo, dstRepo, desc, stats);
+  auto st = co_await ctx->dest->writeBlob(dstRepo, feed, writeOptions(ctx, dstRepo, desc.digest, stats));
   if (!st) co_return st;
   ++stats->blobsCopied;
-  ledger.record(desc.digest, dstRepo);
+  ctx->ledger->record(desc.digest, dstRepo);
   co_return Status{};
+}
+
+Task<void> settleAt(BlobPeer* peer, oci::Descriptor desc, std::optional<UploadClaim>* claim) {
+  auto settled = co_await settleBlob(peer->ctx, peer->dstRepo, desc, peer->stats);
+  if (!settled) {
+    peer->fail(settled.error());
+    co_return;
+  }
+  *claim = std::move(*settled);
+}
+
+Task<void> writeAt(BlobPeer* peer, std::unique_ptr<endpoint::BlobFeed> feed) {
+  auto st = co_await writeFrom(peer->ctx, *feed, peer->dstRepo, peer->stats);
+  peer->fail(std::move(st));
+}
+
+}  // namespace
+
+Task<Status> ensureBlob(CopyContext* ctx, std::string srcRepo, std::string dstRepo, oci::Descriptor desc,
+                        CopyStats* stats) {
+  auto claim = co_await settleBlob(ctx, dstRepo, desc, stats);
+  if (!claim) co_return claim.error();
+  if (!*claim) co_return Status{};
+  async::GatePass pass;
+  if (ctx->transferGate) {
+    const bool admitted = co_await ctx->transferGate->acquire(ctx->cancel);
+    if (!admitted) co_return makeError(ErrorCode::kCancelled, "cancelled");
+    pass = async::GatePass(ctx->transferGate);
+  }
+  SourceStream source(ctx, srcRepo, desc);
+  co_return co_await writeFrom(ctx, source, dstRepo, stats);
+}
+
+Task<void> ensureBlobAtPeers(CopyContext* shared, std::string srcRepo, oci::Descriptor desc,
+                             std::vector<BlobPeer*> peers) {
+  std::vector<std::optional<UploadClaim>> claims(peers.size());
+  if (peers.size() == 1) {
+    co_await settleAt(peers[0], desc, &claims[0]);
+  } else {
+    async::TaskGroup settling(shared->source->executor());
+    for (std::size_t i = 0; i < peers.size(); ++i) settling.spawn(settleAt(peers[i], desc, &claims[i]));
+    co_await settling.wait();
+  }
+  std::vector<BlobPeer*> writers;
+  for (std::size_t i = 0; i < peers.size(); ++i)
+    if (claims[i]) writers.push_back(peers[i]);
+  if (writers.empty()) co_return;
+  // One transfer: one source stream, however many peers it feeds.
+  async::GatePass pass;
+  if (shared->transferGate) {
+    const bool admitted = co_await shared->transferGate->acquire(shared->cancel);
+    if (!admitted) {
+      for (auto* w : writers) w->fail(makeError(ErrorCode::kCancelled, "cancelled"));
+      co_return;
+    }
+    pass = async::GatePass(shared->transferGate);
+  }
+  if (writers.size() == 1) {
+    SourceStream source(shared, srcRepo, desc);
+    auto st = co_await writeFrom(writers[0]->ctx, source, writers[0]->dstRepo, writers[0]->stats);
+    writers[0]->fail(std::move(st));
+    co_return;
+  }
+  // Room for a few writer pieces: a writer double-buffers, so it may hold two while it sends.
+  BlobTee tee(shared, srcRepo, desc, 4 * shared->limits.bufferSize);
+  std::vector<std::unique_ptr<endpoint::BlobFeed>> feeds;
+  for (std::size_t i = 0; i < writers.size(); ++i) feeds.push_back(tee.feed());  // all before any reads
+  async::TaskGroup writing(shared->source->executor());
+  for (std::size_t i = 0; i < writers.size(); ++i) writing.spawn(writeAt(writers[i], std::move(feeds[i])));
+  co_await writing.wait();
 }
 
 }  // namespace autonomy::copy

@@ -2,6 +2,7 @@
 // One seed: source repo → destination repo, in SPEC §1's order: resolve, verify, delta, copy
 // bottom-up (blobs, child manifests, attachments, sidecars), and the tag last.
 #include <memory>
+#include <vector>
 
 #include "engine/catalog/SeedRecord.hpp"
 #include "engine/copy/CopyContext.hpp"
@@ -40,5 +41,12 @@ class AdmitAll final : public CopyAdmission {
 // Never throws for expected failures: the record says what happened. A repo the admission
 // stopped is `not attempted`, with what its checks found.
 registry::Task<catalog::SeedRecord> runSeed(CopyContext* ctx, SeedRequest request, CopyAdmission& admission);
+
+// runSeed at several peers at once (fan-out): each peer's context holds its endpoint (dest) and
+// ledger; `shared` holds the source and what the run shares. The source is resolved, verified
+// and read once for all of them; each peer gets its own record, in the order of `peers`, and a
+// peer that fails does not stop the others (whether the run goes on is the caller's rule).
+registry::Task<std::vector<catalog::SeedRecord>> runFanOutSeed(CopyContext* shared, std::vector<CopyContext*> peers,
+                                                               SeedRequest request, CopyAdmission& admission);
 
 }  // namespace autonomy::copy

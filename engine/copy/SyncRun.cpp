@@ -1,5 +1,7 @@
 #include "engine/copy/SyncRun.hpp"
 
+#include <stdexcept>
+
 #include "engine/async/TaskGroup.hpp"
 
 namespace autonomy::copy {
@@ -34,9 +36,16 @@ catalog::SeedRecord unstartedRecord(const std::string& sourceHost, const std::st
   return r;
 }
 
+SyncRun::SyncRun(CopyContext& shared, std::vector<CopyContext*> peers, RunOptions opts, RunHooks& hooks)
+    : SyncRun(shared, std::move(opts), hooks) {
+  if (peers.empty()) throw std::invalid_argument("SyncRun: a fan-out needs at least one peer");
+  peers_ = std::move(peers);
+}
+
 SyncRun::SyncRun(CopyContext& ctx, RunOptions opts, RunHooks& hooks, std::shared_ptr<async::AsyncGate> copySlots,
                  SeedFunction seed)
     : ctx_(ctx),
+      peers_{&ctx},
       opts_(std::move(opts)),
       hooks_(hooks),
       copySlots_(std::move(copySlots)),
@@ -78,11 +87,11 @@ Task<CopyAdmission::Ticket> SyncRun::admit(std::size_t order, CancelTokenPtr can
   co_return t;
 }
 
-void SyncRun::record(std::size_t index, catalog::SeedRecord r) {
+void SyncRun::record(std::size_t index, std::size_t peer, catalog::SeedRecord r) {
   if (r.status == catalog::kStatusNotAttempted && opts_.trust && r.verification.skipped)
     describeKey(r.verification, *opts_.trust);
-  hooks_.recorded(index, r);
-  records_[index] = std::move(r);
+  hooks_.recorded(index, peer, r);
+  records_[index].push_back(std::move(r));
 }
 
 Task<void> SyncRun::runOne(std::size_t index) {
@@ -98,10 +107,13 @@ Task<void> SyncRun::runOne(std::size_t index) {
   if (!held) co_return;  // cancelled while waiting: recorded with the repos never started
   hooks_.started(index);
   SeedRequest req{plan.source, plan.dest, opts_.trust, opts_.copyPolicy, index};
-  Task<catalog::SeedRecord> seeding =
-      seed_ ? seed_(&ctx_, std::move(req), *this) : runSeed(&ctx_, std::move(req), *this);
-  auto r = co_await std::move(seeding);
-  const bool failed = !r.ok() && r.status != catalog::kStatusNotAttempted;
+  std::vector<catalog::SeedRecord> records;
+  if (seed_)
+    records.push_back(co_await seed_(&ctx_, std::move(req), *this));
+  else
+    records = co_await runFanOutSeed(&ctx_, peers_, std::move(req), *this);
+  bool failed = false;
+  for (const auto& r : records) failed = failed || (!r.ok() && r.status != catalog::kStatusNotAttempted);
   // A failure stops the run in order: it counts once every earlier repo has had its turn.
   if (failed && turns_) co_await turns_->waitTurn(index, nullptr);
   if (turns_) turns_->pass(index);
@@ -109,7 +121,7 @@ Task<void> SyncRun::runOne(std::size_t index) {
     stopped_ = true;
     if (turns_) turns_->openAll();  // repos waiting for their turn find the run stopped
   }
-  record(index, std::move(r));
+  for (std::size_t peer = 0; peer < records.size(); ++peer) record(index, peer, std::move(records[peer]));
 }
 
 Task<void> SyncRun::worker() {
@@ -136,11 +148,14 @@ Task<std::vector<catalog::SeedRecord>> SyncRun::run() {
   const char* leftover = cancelled() ? catalog::kStatusCancelled : catalog::kStatusNotAttempted;
   std::vector<catalog::SeedRecord> out;
   for (std::size_t i = 0; i < records_.size(); ++i) {
-    if (!records_[i]) {
+    if (records_[i].empty()) {
       if (hooks_.alreadyDone(i)) continue;
-      record(i, unstartedRecord(ctx_.source->name(), ctx_.dest->name(), opts_.repos[i], leftover, opts_.trust.get()));
+      for (std::size_t peer = 0; peer < peers_.size(); ++peer)
+        record(i, peer,
+               unstartedRecord(ctx_.source->name(), peers_[peer]->dest->name(), opts_.repos[i], leftover,
+                               opts_.trust.get()));
     }
-    out.push_back(*records_[i]);
+    out.insert(out.end(), records_[i].begin(), records_[i].end());
   }
   co_return out;
 }

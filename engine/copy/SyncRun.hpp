@@ -45,9 +45,10 @@ class RunHooks {
   // Before repo `index` is started; null when `cancel` fired while waiting.
   virtual registry::Task<std::unique_ptr<RepoHold>> hold(std::size_t index, CancelTokenPtr cancel);
   virtual void started(std::size_t /*index*/) {}
-  // Exactly once for every repo not already done, in completion order; those never started
-  // come last (`cancelled` after a cancel, else `not attempted`).
-  virtual void recorded(std::size_t /*index*/, const catalog::SeedRecord& /*record*/) {}
+  // Exactly once for every repo not already done and every peer (`peer`: its place in the
+  // run's peers), in completion order; those never started come last (`cancelled` after a
+  // cancel, else `not attempted`).
+  virtual void recorded(std::size_t /*index*/, std::size_t /*peer*/, const catalog::SeedRecord& /*record*/) {}
 };
 
 class SyncRun final : public CopyAdmission {
@@ -56,10 +57,14 @@ class SyncRun final : public CopyAdmission {
   // run its own of opts.repoConcurrency places. `seed` empty: the engine's runSeed.
   SyncRun(CopyContext& ctx, RunOptions opts, RunHooks& hooks, std::shared_ptr<async::AsyncGate> copySlots = nullptr,
           SeedFunction seed = {});
+  // Fan-out: every repo to each of `peers` (their contexts hold the peer's endpoint and ledger;
+  // `shared` the source and what the run shares), the source read once for all of them.
+  SyncRun(CopyContext& shared, std::vector<CopyContext*> peers, RunOptions opts, RunHooks& hooks);
   SyncRun(const SyncRun&) = delete;
   SyncRun& operator=(const SyncRun&) = delete;
 
-  // Once. Records in the order of opts.repos, repos already done left out.
+  // Once. Records in the order of opts.repos (each repo's peers in the order given), repos
+  // already done left out.
   registry::Task<std::vector<catalog::SeedRecord>> run();
   // A repo failed and keep-going is off.
   bool stopped() const { return stopped_; }
@@ -69,17 +74,18 @@ class SyncRun final : public CopyAdmission {
  private:
   registry::Task<void> worker();
   registry::Task<void> runOne(std::size_t index);
-  void record(std::size_t index, catalog::SeedRecord r);
+  void record(std::size_t index, std::size_t peer, catalog::SeedRecord r);
   bool cancelled() const { return ctx_.cancel && ctx_.cancel->cancelled(); }
 
   CopyContext& ctx_;
+  std::vector<CopyContext*> peers_;
   const RunOptions opts_;
   RunHooks& hooks_;
   std::shared_ptr<async::AsyncGate> copySlots_;
   SeedFunction seed_;
   std::optional<CopyTurns> turns_;  // fail-fast runs only: copies start in the order given
   std::map<std::string, std::unique_ptr<async::AsyncGate>> sameRepo_;  // repos named more than once
-  std::vector<std::optional<catalog::SeedRecord>> records_;
+  std::vector<std::vector<catalog::SeedRecord>> records_;              // per repo, one per peer once recorded
   std::size_t next_ = 0;
   bool stopped_ = false;
 };

@@ -4,7 +4,6 @@
 #include <set>
 
 #include "engine/async/TaskGroup.hpp"
-#include "engine/copy/BlobTransfer.hpp"
 
 namespace autonomy::copy {
 
@@ -30,16 +29,36 @@ Task<Result<ManifestNode>> fetchNode(CopyContext* ctx, std::string repo, std::st
 struct BlobQueue {
   std::vector<oci::Descriptor> blobs;
   std::size_t next = 0;
-  std::optional<Error> failure;
 };
 
-Task<void> blobWorker(CopyContext* ctx, std::string srcRepo, std::string dstRepo, std::shared_ptr<BlobQueue> q,
-                      CopyStats* stats) {
-  while (!q->failure && q->next < q->blobs.size()) {
+std::vector<BlobPeer*> standing(const std::vector<BlobPeer*>& peers) {
+  std::vector<BlobPeer*> out;
+  for (auto* p : peers)
+    if (p->result) out.push_back(p);
+  return out;
+}
+
+Task<void> blobWorker(CopyContext* shared, std::string srcRepo, std::shared_ptr<BlobQueue> q,
+                      std::vector<BlobPeer*> peers) {
+  while (q->next < q->blobs.size()) {
+    auto live = standing(peers);
+    if (live.empty()) break;
     const auto desc = q->blobs[q->next++];
-    auto st = co_await ensureBlob(ctx, srcRepo, dstRepo, desc, stats);
-    if (ctx->progress) ctx->progress->blobDone(dstRepo, desc.digest, desc.size);
-    if (!st && !q->failure) q->failure = st.error();
+    co_await ensureBlobAtPeers(shared, srcRepo, desc, live);
+    for (auto* p : live)
+      if (p->ctx->progress) p->ctx->progress->blobDone(p->dstRepo, desc.digest, desc.size);
+  }
+}
+
+Task<void> pushChildren(BlobPeer* peer, const ManifestTree* tree) {
+  for (const auto& child : tree->children) {
+    auto st = co_await peer->ctx->dest->putManifest(peer->dstRepo, child.info.digest.str(), child.bytes,
+                                                    child.info.mediaType, peer->ctx->cancel);
+    if (!st) {
+      peer->fail(st);
+      co_return;
+    }
+    ++peer->stats->manifestsPushed;
   }
 }
 
@@ -113,27 +132,37 @@ Task<Result<ManifestTree>> fetchTree(CopyContext* ctx, std::string srcRepo, std:
   co_return tree;
 }
 
-Task<Status> copyBelowTop(CopyContext* ctx, std::string srcRepo, std::string dstRepo, const ManifestTree* tree,
-                          CopyStats* stats) {
+Task<void> copyBelowTopAtPeers(CopyContext* shared, std::string srcRepo, const ManifestTree* tree,
+                               std::vector<BlobPeer*> peers) {
   auto queue = std::make_shared<BlobQueue>();
   queue->blobs = tree->blobs();
-  if (ctx->progress) {
-    std::uint64_t planned = 0;
-    for (const auto& b : queue->blobs) planned += b.size;
-    ctx->progress->blobsPlanned(dstRepo, planned);
+  std::uint64_t planned = 0;
+  for (const auto& b : queue->blobs) planned += b.size;
+  for (auto* p : peers)
+    if (p->ctx->progress) p->ctx->progress->blobsPlanned(p->dstRepo, planned);
+  const auto workers =
+      std::min<std::size_t>(std::max<std::size_t>(1, shared->limits.blobsPerRepo), queue->blobs.size());
+  {
+    async::TaskGroup group(shared->source->executor());
+    for (std::size_t i = 0; i < workers; ++i) group.spawn(blobWorker(shared, srcRepo, queue, peers));
+    co_await group.wait();
   }
-  const auto workers = std::min<std::size_t>(std::max<std::size_t>(1, ctx->limits.blobsPerRepo), queue->blobs.size());
-  async::TaskGroup group(ctx->source->executor());
-  for (std::size_t i = 0; i < workers; ++i) group.spawn(blobWorker(ctx, srcRepo, dstRepo, queue, stats));
-  co_await group.wait();
-  if (queue->failure) co_return *queue->failure;
-  for (const auto& child : tree->children) {
-    auto st = co_await ctx->dest->putManifest(dstRepo, child.info.digest.str(), child.bytes, child.info.mediaType,
-                                              ctx->cancel);
-    if (!st) co_return st;
-    ++stats->manifestsPushed;
+  auto live = standing(peers);
+  if (live.size() == 1) {
+    co_await pushChildren(live[0], tree);
+    co_return;
   }
-  co_return Status{};
+  async::TaskGroup pushing(shared->source->executor());
+  for (auto* p : live) pushing.spawn(pushChildren(p, tree));
+  co_await pushing.wait();
+}
+
+Task<Status> copyBelowTop(CopyContext* ctx, std::string srcRepo, std::string dstRepo, const ManifestTree* tree,
+                          CopyStats* stats) {
+  BlobPeer peer{ctx, std::move(dstRepo), stats, {}};
+  std::vector<BlobPeer*> peers(1, &peer);
+  co_await copyBelowTopAtPeers(ctx, std::move(srcRepo), tree, std::move(peers));
+  co_return peer.result;
 }
 
 Task<Status> pushTop(CopyContext* ctx, std::string dstRepo, std::string reference, const ManifestTree* tree,

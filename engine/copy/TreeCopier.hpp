@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/copy/BlobTransfer.hpp"
 #include "engine/copy/CopyContext.hpp"
 #include "engine/oci/Manifest.hpp"
 
@@ -39,6 +40,12 @@ registry::Task<Result<ManifestTree>> fetchTree(CopyContext* ctx, std::string src
 // Blobs (bounded by limits.blobsPerRepo), then children by digest. Not the top.
 registry::Task<Status> copyBelowTop(CopyContext* ctx, std::string srcRepo, std::string dstRepo,
                                     const ManifestTree* tree, CopyStats* stats);
+
+// copyBelowTop at several peers at once: every blob is read from the source once for all the
+// peers that lack it (ensureBlobAtPeers). A peer that fails drops out, its error in its result,
+// while the others go on; the children go to each peer still standing.
+registry::Task<void> copyBelowTopAtPeers(CopyContext* shared, std::string srcRepo, const ManifestTree* tree,
+                                         std::vector<BlobPeer*> peers);
 
 registry::Task<Status> pushTop(CopyContext* ctx, std::string dstRepo, std::string reference, const ManifestTree* tree,
                                CopyStats* stats);
