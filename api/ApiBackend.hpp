@@ -40,7 +40,9 @@ struct MetricsSnapshot {
     std::uint64_t cap = 0;    // bytes/s; 0: none
     std::uint64_t paced = 0;  // blob bytes moved to and from the host since start
   };
-  std::map<std::string, Bandwidth> bandwidth;  // by registry host
+  std::map<std::string, Bandwidth> bandwidth;                             // by registry host
+  std::map<std::pair<std::string, std::string>, std::uint64_t> triggers;  // (schedule, outcome) -> received
+  std::map<std::string, jobs::NotifyStats> notify;                        // by notify: url
 };
 
 class ApiBackend {
@@ -57,6 +59,8 @@ class ApiBackend {
   virtual std::vector<ScheduleView> schedules() = 0;
   // kNotFound for an unknown schedule.
   virtual Result<jobs::Submitted> runSchedule(const std::string& name) = 0;
+  // kNotFound for an unknown schedule; `from` names the sender for the log.
+  virtual Result<jobs::Triggered> triggerSchedule(const std::string& name, const std::string& from) = 0;
 
   // Accepting jobs: the store is open and the daemon is not shutting down.
   virtual bool ready() = 0;

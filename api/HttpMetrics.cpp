@@ -20,6 +20,20 @@ namespace {
 void header(std::ostringstream& out, const char* name, const char* type, const char* help) {
   out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
+
+// A label value in the text exposition format: backslash, quote and newline escaped.
+std::string escapeLabel(std::string_view value) {
+  std::string out;
+  for (const char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
 }  // namespace
 
 std::string HttpMetrics::render(const MetricsSnapshot& s) const {
@@ -74,6 +88,23 @@ std::string HttpMetrics::render(const MetricsSnapshot& s) const {
          "Blob bytes moved to and from a registry host, both directions (what its cap paces).");
   for (const auto& [host, b] : s.bandwidth)
     out << "autonomy_syncd_registry_blob_bytes_total{registry=\"" << host << "\"} " << b.paced << '\n';
+
+  header(out, "autonomy_syncd_schedule_triggers_total", "counter",
+         "Schedule triggers received (POST /v1/schedules/{name}/trigger), by schedule and outcome.");
+  for (const auto& [key, n] : s.triggers)
+    out << "autonomy_syncd_schedule_triggers_total{schedule=\"" << escapeLabel(key.first) << "\",outcome=\""
+        << key.second << "\"} " << n << '\n';
+  header(out, "autonomy_syncd_notify_events_total", "counter",
+         "Job events for notify: targets: sent (delivered), failed (attempts), dropped (given up).");
+  for (const auto& [url, n] : s.notify) {
+    const std::string target = "url=\"" + escapeLabel(url) + "\"";
+    out << "autonomy_syncd_notify_events_total{" << target << ",result=\"sent\"} " << n.sent << '\n';
+    out << "autonomy_syncd_notify_events_total{" << target << ",result=\"failed\"} " << n.failed << '\n';
+    out << "autonomy_syncd_notify_events_total{" << target << ",result=\"dropped\"} " << n.dropped << '\n';
+  }
+  header(out, "autonomy_syncd_notify_queued_events", "gauge", "Job events waiting for a notify: target.");
+  for (const auto& [url, n] : s.notify)
+    out << "autonomy_syncd_notify_queued_events{url=\"" << escapeLabel(url) << "\"} " << n.queued << '\n';
 
   header(out, "autonomy_syncd_http_requests_total", "counter", "API requests, by route and status.");
   for (const auto& [key, n] : requests_)

@@ -6,6 +6,7 @@
 
 #include "api/JobJson.hpp"
 #include "api/JobRequest.hpp"
+#include "api/TriggerRequest.hpp"
 
 namespace autonomy::api {
 
@@ -183,6 +184,11 @@ ApiResponse Router::dispatchV1(const ApiRequest& request, const Target& target, 
     if (m != "POST") return methodNotAllowed("POST");
     return runSchedule(s[2]);
   }
+  if (s.size() == 4 && s[1] == "schedules" && s[3] == "trigger") {
+    route = "/v1/schedules/{name}/trigger";
+    if (m != "POST") return methodNotAllowed("POST");
+    return triggerSchedule(s[2], request);
+  }
   return errorResponse(404, "not_found", "no such endpoint: " + request.target.substr(0, request.target.find('?')));
 }
 
@@ -330,6 +336,26 @@ ApiResponse Router::runSchedule(const std::string& name) {
   auto r = backend_.runSchedule(name);
   if (!r && r.error().code == ErrorCode::kNotFound) return errorResponse(404, "not_found", "no schedule " + name);
   return submitted(r);
+}
+
+ApiResponse Router::triggerSchedule(const std::string& name, const ApiRequest& request) {
+  auto from = parseTriggerBody(request.body);
+  if (!from) return errorResponse(from.error());
+  if (!backend_.ready()) return errorResponse(503, "not_ready", "the daemon is shutting down; retry later");
+  auto r = backend_.triggerSchedule(name, *from);
+  if (!r && r.error().code == ErrorCode::kNotFound) return errorResponse(404, "not_found", "no schedule " + name);
+  if (!r) return errorResponse(r.error());
+  if (r->outcome == jobs::TriggerOutcome::kDisabled)
+    return errorResponse(409, "schedule_disabled",
+                         "schedule " + name +
+                             " is disabled (enabled: false); triggers start nothing until it is "
+                             "enabled, and POST /v1/schedules/" +
+                             name + "/run runs it once");
+  json body{{"schedule", name}, {"outcome", jobs::triggerOutcomeName(r->outcome)}};
+  if (r->job) body["job"] = jobToJson(*r->job);
+  auto response = jsonResponse(202, body);
+  if (r->job) response.headers.emplace_back("Location", "/v1/jobs/" + r->job->id);
+  return response;
 }
 
 ApiResponse Router::metricsPage() {

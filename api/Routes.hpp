@@ -45,6 +45,7 @@ class Router {
   ApiResponse openEvents(const std::string& id);
   ApiResponse listSchedules();
   ApiResponse runSchedule(const std::string& name);
+  ApiResponse triggerSchedule(const std::string& name, const ApiRequest& request);
   ApiResponse submitted(const Result<jobs::Submitted>& result);
   ApiResponse metricsPage();
 

@@ -23,7 +23,8 @@
 #   commit  B's commit rate with a plain parallel uploader (bench/commit-rate.py, COMMIT_WORKERS 16):
 #           the MANY_REPOS images' writes alone, the floor under any first sync of them
 # Other knobs: ROUNDS (3), CMD_TIMEOUT (s per command, 300), DAEMON (1: run bench/daemon.sh),
-# FANOUT (1: run bench/fanout.sh, the fan-out bytes ratio),
+# FANOUT (1: run bench/fanout.sh, the fan-out bytes ratio), CHAIN (1: run bench/chain.sh, the
+# convergence time of a chain of daemons wired by notify:),
 # RESULTS (bench/RESULTS.md), RAW_DIR (raw TSV and logs of failed runs; default
 # bench/results-<UTC time>/, git-ignored), OURS_FLAGS (extra flags for our CLI, default none),
 # BENCH_NOTE (a sentence for RESULTS.md, e.g. that the machine was shared).
@@ -291,5 +292,8 @@ if [ "$DAEMON" = 1 ]; then
 fi
 if [ "${FANOUT:-1}" = 1 ]; then
   bash "$BENCH_DIR/fanout.sh" "$BENCH_BIN" "$RESULTS"
+fi
+if [ "${CHAIN:-1}" = 1 ]; then
+  bash "$BENCH_DIR/chain.sh" "$BENCH_BIN" "$RESULTS"
 fi
 log "bench done"

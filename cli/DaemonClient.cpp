@@ -202,8 +202,13 @@ Result<DaemonReply> DaemonClient::callOnce(const std::string& method, const std:
 void DaemonClient::armSignals() {
   if (signals_) return;
   signals_ = std::make_unique<boost::asio::signal_set>(io_, SIGINT, SIGTERM);
-  auto handler = std::make_shared<std::function<void(const boost::system::error_code&, int)>>();
-  *handler = [this, handler](const boost::system::error_code& ec, int) {
+  waitForSignal();
+}
+
+// Re-armed from its own handler; the handler holds only `this` (a handler that owned itself
+// through a shared_ptr was a cycle: LeakSanitizer found it).
+void DaemonClient::waitForSignal() {
+  signals_->async_wait([this](const boost::system::error_code& ec, int) {
     if (ec) return;
     if (++interrupts_ > 1) {
       static constexpr char kMsg[] = "\ninterrupted again: exiting now (the daemon carries on with what it was told)\n";
@@ -211,9 +216,8 @@ void DaemonClient::armSignals() {
       ::_exit(130);
     }
     if (following_) following_->close();
-    signals_->async_wait(*handler);
-  };
-  signals_->async_wait(*handler);
+    waitForSignal();
+  });
 }
 
 Result<FollowEnd> DaemonClient::follow(const std::string& jobId, const std::function<void(const SseEvent&)>& onEvent) {

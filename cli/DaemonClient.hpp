@@ -62,6 +62,7 @@ class DaemonClient {
   // killing the process: `sync --via` arms them before it submits, so a Ctrl-C that lands
   // while the job is being created still cancels it. follow() arms them too.
   void armSignals();
+  void waitForSignal();
 
   const std::string& url() const { return url_; }
 

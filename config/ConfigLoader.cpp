@@ -20,6 +20,7 @@
 
 #include "config/ScheduleReader.hpp"
 #include "config/YamlReader.hpp"
+#include "engine/registry/Url.hpp"
 
 namespace autonomy::config {
 
@@ -192,9 +193,10 @@ class Loader {
   // Sections are read in dependency order, not file order: schedules check key names and
   // take defaults, registries take the connection limit.
   void readTop(const Located& root) {
-    const auto entries = reader_.mapping(root, "",
-                                         {"listen", "state_dir", "api", "concurrency", "registries", "keys",
-                                          "rekor_keys", "defaults", "jobs", "log", "schedules", "media_dirs"});
+    const auto entries =
+        reader_.mapping(root, "",
+                        {"listen", "state_dir", "api", "concurrency", "registries", "keys", "rekor_keys", "defaults",
+                         "jobs", "log", "schedules", "media_dirs", "notify"});
     if (!entries) return;
     const auto section = [&](std::string_view key, void (Loader::*read)(const Entry&)) {
       if (const Entry* e = findEntry(*entries, key)) (this->*read)(*e);
@@ -211,6 +213,76 @@ class Loader {
     section("log", &Loader::readLog);
     section("schedules", &Loader::readSchedules);
     section("media_dirs", &Loader::readMediaDirs);
+    section("notify", &Loader::readNotify);
+  }
+
+  // Where a CloudEvent goes when a job ends; the next daemon of a chain re-seeds from it.
+  void readNotify(const Entry& e) {
+    const auto items = reader_.sequence(e.value, "notify");
+    if (!items) return;
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      const std::string path = indexPath("notify", i);
+      const auto fields = reader_.mapping((*items)[i], path, {"url", "token_file", "events"});
+      if (!fields) continue;
+      NotifyTarget target;
+      const Entry* url = findEntry(*fields, "url");
+      if (!url) {
+        reader_.error((*items)[i].line, path,
+                      "missing url: (e.g. https://edge-c.local:7480/v1/schedules/from-b/trigger)");
+        continue;
+      }
+      if (auto text = reader_.string(url->value, childPath(path, "url"))) {
+        if (auto st = checkNotifyUrl(*text); !st)
+          reader_.error(url->value.line, childPath(path, "url"), st.error().message);
+        target.url = *text;
+      }
+      if (const Entry* token = findEntry(*fields, "token_file"))
+        target.tokenFile = file(token->value, childPath(path, "token_file"), false);
+      if (const Entry* events = findEntry(*fields, "events"))
+        readNotifyEvents(*events, childPath(path, "events"), target);
+      if (std::any_of(config_.notify.begin(), config_.notify.end(),
+                      [&](const NotifyTarget& t) { return t.url == target.url; }))
+        reader_.error(url->value.line, childPath(path, "url"), inQuotes(target.url) + " is listed twice");
+      config_.notify.push_back(std::move(target));
+    }
+  }
+
+  void readNotifyEvents(const Entry& e, const std::string& path, NotifyTarget& target) {
+    const auto list = reader_.sequence(e.value, path);
+    if (!list) return;
+    if (list->empty()) {
+      reader_.error(e.value.line, path, "needs at least one of job-finished, job-succeeded, job-failed");
+      return;
+    }
+    target.events.clear();
+    for (std::size_t k = 0; k < list->size(); ++k) {
+      const auto name = reader_.string((*list)[k], indexPath(path, k));
+      if (!name) continue;
+      if (*name != kNotifyJobFinished && *name != kNotifyJobSucceeded && *name != kNotifyJobFailed) {
+        reader_.error((*list)[k].line, indexPath(path, k),
+                      inQuotes(*name) + " is not an event (use job-finished, job-succeeded or job-failed)");
+        continue;
+      }
+      target.events.push_back(*name);
+    }
+  }
+
+  // The token travels with the event, so it needs TLS unless it stays on this node.
+  static Status checkNotifyUrl(const std::string& text) {
+    const bool plain = text.rfind("http://", 0) == 0;
+    if (!plain && text.rfind("https://", 0) != 0)
+      return makeError(ErrorCode::kConfig, inQuotes(text) + " is not an http(s):// URL");
+    auto url = registry::Url::parse(text);
+    if (!url || url->host.empty())
+      return makeError(ErrorCode::kConfig,
+                       inQuotes(text) + " is not a URL: " + (url ? std::string("no host") : url.error().message));
+    std::string host = url->host;
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    if (plain && !isLoopbackHost(host))
+      return makeError(ErrorCode::kConfig, inQuotes(text) +
+                                               " sends the token in clear to another host; use https:// (the "
+                                               "receiving daemon's api.tls)");
+    return {};
   }
 
   // Where API jobs may read and write layouts and archives (removable media, an export area).

@@ -29,6 +29,8 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
          });
 }
 
+}  // namespace
+
 bool isLoopbackHost(const std::string& host) {
   if (equalsIgnoreCase(host, "localhost")) return true;
   in_addr v4{};
@@ -42,8 +44,6 @@ bool isLoopbackHost(const std::string& host) {
   }
   return false;
 }
-
-}  // namespace
 
 std::string_view logLevelName(LogLevel level) { return kLogLevelNames[static_cast<std::size_t>(level)]; }
 
@@ -129,6 +129,13 @@ const Schedule* DaemonConfig::findSchedule(std::string_view name) const {
 const std::filesystem::path* DaemonConfig::findKey(std::string_view name) const {
   const auto it = keys.find(std::string(name));
   return it == keys.end() ? nullptr : &it->second;
+}
+
+bool notifyEventMatches(std::string_view event, std::string_view jobState) {
+  if (event == kNotifyJobFinished) return true;
+  if (event == kNotifyJobSucceeded) return jobState == "succeeded";
+  if (event == kNotifyJobFailed) return jobState == "failed" || jobState == "partial";
+  return false;
 }
 
 bool pathIsUnder(const std::filesystem::path& path, const std::filesystem::path& dir) {

@@ -32,6 +32,9 @@ enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
 std::string_view logLevelName(LogLevel level);
 std::optional<LogLevel> parseLogLevel(std::string_view name);
 
+// localhost, 127.0.0.0/8, ::1 and ::ffff:127.x.x.x (IPv6 without brackets).
+bool isLoopbackHost(const std::string& host);
+
 // "host:port" (IPv6 as "[::1]:7480") or "unix:/run/autonomy-syncd/api.sock".
 struct ListenAddress {
   enum class Kind { kTcp, kUnix };
@@ -124,6 +127,22 @@ struct Schedule {
   std::string triggerText() const;
 };
 
+// Which job ends a notify target hears about: job-finished (every end), job-succeeded, job-failed
+// (failed or partial).
+inline constexpr std::string_view kNotifyJobFinished = "job-finished";
+inline constexpr std::string_view kNotifyJobSucceeded = "job-succeeded";
+inline constexpr std::string_view kNotifyJobFailed = "job-failed";
+bool notifyEventMatches(std::string_view event, std::string_view jobState);
+
+// One `notify:` entry: where a CloudEvent goes when a job ends (another daemon's schedule
+// trigger, or any webhook).
+struct NotifyTarget {
+  std::string url;                                 // http:// only for loopback hosts
+  std::optional<std::filesystem::path> tokenFile;  // its content is sent as the bearer token
+  std::vector<std::string> events{std::string(kNotifyJobFinished)};
+  bool operator==(const NotifyTarget&) const = default;
+};
+
 struct DaemonConfig {
   std::string source;  // the file it was loaded from, or the name given to loadConfigString
   std::vector<ListenAddress> listen{ListenAddress{ListenAddress::Kind::kTcp, "127.0.0.1", 7480, {}}};
@@ -138,6 +157,7 @@ struct DaemonConfig {
   JobsConfig jobs;
   LogConfig log;
   std::vector<Schedule> schedules;
+  std::vector<NotifyTarget> notify;
   // Directories under which API jobs may name layouts and archives (from_layout, to_archive,
   // ...); none by default, so a job can touch no file unless the operator said where.
   std::vector<std::filesystem::path> mediaDirs;
@@ -156,8 +176,8 @@ struct DaemonConfig {
 bool pathIsUnder(const std::filesystem::path& path, const std::filesystem::path& dir);
 
 // Top-level sections that differ between two configs and that a reload (SIGHUP) does not
-// apply: listen, state_dir, api, concurrency, jobs. Schedules, registries, keys, defaults and
-// log are reloadable.
+// apply: listen, state_dir, api, concurrency, jobs. Schedules, registries, keys, defaults, notify
+// and log are reloadable.
 std::vector<std::string> restartRequiredChanges(const DaemonConfig& running, const DaemonConfig& loaded);
 
 }  // namespace autonomy::config

@@ -10,6 +10,8 @@
 
 #include "config/ConfigLoader.hpp"
 #include "daemon/Logging.hpp"
+#include "engine/registry/TlsContext.hpp"
+#include "jobs/JobEvent.hpp"
 
 namespace autonomy::daemon {
 
@@ -64,9 +66,18 @@ Status Daemon::start() {
   options.blobsPerRepo = config_.concurrency.blobsPerRepo;
   options.keepFinished = config_.jobs.keepFinished;
   options.keepDays = config_.jobs.keepDays;
+  // Both live as long as the scheduler that calls this; a job's end reaches the next daemon
+  // of a chain (notify:) and wakes a schedule that a trigger left pending.
+  options.onFinished = [this](const jobs::JobRecord& job) {
+    notify_->jobEnded(job);
+    schedules_->jobFinished(job);
+  };
+  std::vector<std::filesystem::path> certsRoots = registry::defaultCertsRoots();
+  notify_ = std::make_unique<jobs::Notifier>(executor, jobs::localEventSource(), certsRoots);
+  notify_->setTargets(config_.notify);
   scheduler_ = std::make_unique<jobs::JobScheduler>(executor, *store_, *events_, options, settings_);
   schedules_ = std::make_unique<jobs::ScheduleRunner>(executor, *scheduler_, *store_);
-  backend_ = std::make_unique<DaemonBackend>(*scheduler_, *schedules_);
+  backend_ = std::make_unique<DaemonBackend>(*scheduler_, *schedules_, *notify_);
   router_ = std::make_unique<api::Router>(*backend_, auth_);
   api::ServerOptions serverOptions;
   serverOptions.listen = config_.listen;
@@ -151,7 +162,8 @@ void Daemon::beginShutdown() {
 boost::asio::awaitable<void> Daemon::finishShutdown(Daemon* self) {
   const auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
   const bool idle = co_await self->scheduler_->waitIdle(deadline);
-  self->events_->closeAll();
+  self->notify_
+      ->stop();  // after the last job's end was queued; what is undelivered is dropped  self->events_->closeAll();
   self->notifier_->stopWatchdog();
   self->housekeepingTimer_->cancel();
   boost::system::error_code ec;
@@ -179,6 +191,7 @@ void Daemon::reload() {
   merged.rekorKeys = loaded->rekorKeys;
   merged.defaults = loaded->defaults;
   merged.log = loaded->log;
+  merged.notify = loaded->notify;
   auto settings = jobs::EngineSettings::create(merged, merged.stateDir / "certs.d");
   if (!settings) {
     spdlog::error("reload failed; keeping the running configuration: {}", settings.error().message);
@@ -193,6 +206,7 @@ void Daemon::reload() {
   setLogLevel(config_.log.level);
   scheduler_->setSettings(settings_);
   schedules_->apply(config_.schedules);
+  notify_->setTargets(config_.notify);
   spdlog::info("reloaded: {} schedule(s), {} registr{}, {} key(s); running jobs keep their settings",
                config_.schedules.size(), config_.registries.size(), config_.registries.size() == 1 ? "y" : "ies",
                config_.keys.size());

@@ -16,6 +16,7 @@
 #include "jobs/EventHub.hpp"
 #include "jobs/JobScheduler.hpp"
 #include "jobs/JobStore.hpp"
+#include "jobs/Notifier.hpp"
 #include "jobs/ScheduleRunner.hpp"
 
 namespace autonomy::daemon {
@@ -57,6 +58,7 @@ class Daemon {
   std::unique_ptr<jobs::EventHub> events_;
   std::unique_ptr<jobs::JobScheduler> scheduler_;
   std::unique_ptr<jobs::ScheduleRunner> schedules_;
+  std::unique_ptr<jobs::Notifier> notify_;  // job events to notify: targets
   std::unique_ptr<DaemonBackend> backend_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> server_;

@@ -44,6 +44,8 @@ api::MetricsSnapshot DaemonBackend::metrics() {
   m.queuedJobs = scheduler_.queuedJobs();
   for (const auto& [host, limiter] : scheduler_.pool().rates())
     m.bandwidth[host] = {limiter->rate(), limiter->bytesPaced()};
+  m.triggers = schedules_.triggersReceived();
+  m.notify = notifier_.stats();
   return m;
 }
 

@@ -2,14 +2,15 @@
 // The API's view of the daemon: jobs from the scheduler, schedules from the schedule runner.
 #include "api/ApiBackend.hpp"
 #include "jobs/JobScheduler.hpp"
+#include "jobs/Notifier.hpp"
 #include "jobs/ScheduleRunner.hpp"
 
 namespace autonomy::daemon {
 
 class DaemonBackend : public api::ApiBackend {
  public:
-  DaemonBackend(jobs::JobScheduler& scheduler, jobs::ScheduleRunner& schedules)
-      : scheduler_(scheduler), schedules_(schedules) {}
+  DaemonBackend(jobs::JobScheduler& scheduler, jobs::ScheduleRunner& schedules, const jobs::Notifier& notifier)
+      : scheduler_(scheduler), schedules_(schedules), notifier_(notifier) {}
 
   Result<jobs::Submitted> submitJob(jobs::JobSpec spec) override { return scheduler_.submit(std::move(spec)); }
   Result<std::optional<jobs::JobRecord>> findJob(const std::string& id) override { return scheduler_.find(id); }
@@ -21,6 +22,9 @@ class DaemonBackend : public api::ApiBackend {
 
   std::vector<api::ScheduleView> schedules() override;
   Result<jobs::Submitted> runSchedule(const std::string& name) override { return schedules_.runNow(name); }
+  Result<jobs::Triggered> triggerSchedule(const std::string& name, const std::string& from) override {
+    return schedules_.trigger(name, from);
+  }
 
   bool ready() override { return started_ && scheduler_.accepting(); }
   api::MetricsSnapshot metrics() override;
@@ -30,6 +34,7 @@ class DaemonBackend : public api::ApiBackend {
  private:
   jobs::JobScheduler& scheduler_;
   jobs::ScheduleRunner& schedules_;
+  const jobs::Notifier& notifier_;
   bool started_ = false;
 };
 

@@ -7,6 +7,14 @@
 
 namespace autonomy::jobs {
 
+// One notify: target's events since start.
+struct NotifyStats {
+  std::uint64_t sent = 0;     // delivered (2xx)
+  std::uint64_t failed = 0;   // attempts that did not deliver (each retry counts)
+  std::uint64_t dropped = 0;  // events given up on
+  std::size_t queued = 0;     // waiting now
+};
+
 struct JobMetrics {
   std::map<std::string, std::uint64_t> reposByOutcome;  // copied, up-to-date, failed, ...
   std::map<std::string, std::uint64_t> jobsFinished;    // succeeded, partial, failed, cancelled

@@ -191,6 +191,7 @@ Result<Cancelled> JobScheduler::cancel(const std::string& id) {
   JobRun run(env(), std::move(record));
   run.finishWithoutRunning(catalog::kStatusCancelled, std::nullopt);
   spdlog::info("job {}: cancelled while queued", id);
+  reportFinished(run.record());
   return Cancelled{run.record(), CancelStatus::kCancelled};
 }
 
@@ -223,7 +224,12 @@ boost::asio::awaitable<void> JobScheduler::runJob(JobScheduler* self, std::share
   } catch (const std::exception& e) {
     spdlog::error("job {}: {}", run->id(), e.what());
   }
+  self->reportFinished(run->record());
   self->jobEnded(run->id());
+}
+
+void JobScheduler::reportFinished(const JobRecord& record) const {
+  if (options_.onFinished && isFinishedJobState(record.state)) options_.onFinished(record);
 }
 
 void JobScheduler::jobEnded(const std::string& id) {

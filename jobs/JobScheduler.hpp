@@ -9,6 +9,7 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -30,6 +31,9 @@ struct SchedulerOptions {
   std::size_t keepFinished = 500;
   std::chrono::days keepDays{30};
   SeedFunction seed;  // empty: the engine's copy::runSeed
+  // Called with the record of every job that ends (not one a shutdown interrupts): notify
+  // targets and triggered schedules hear about it here.
+  std::function<void(const JobRecord&)> onFinished;
 };
 
 class JobScheduler {
@@ -75,6 +79,7 @@ class JobScheduler {
   static boost::asio::awaitable<void> runJob(JobScheduler* self, std::shared_ptr<JobRun> run);
   void pump();
   void jobEnded(const std::string& id);
+  void reportFinished(const JobRecord& record) const;
   JobRunEnv env() const;
   Status validate(const JobSpec& spec) const;
 

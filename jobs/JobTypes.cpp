@@ -98,4 +98,18 @@ bool isValidJobId(std::string_view id) {
   return true;
 }
 
+std::string_view triggerOutcomeName(TriggerOutcome outcome) {
+  switch (outcome) {
+    case TriggerOutcome::kStarted:
+      return "started";
+    case TriggerOutcome::kQueued:
+      return "queued";
+    case TriggerOutcome::kAfterRunning:
+      return "after_running";
+    case TriggerOutcome::kDisabled:
+      return "disabled";
+  }
+  return "started";
+}
+
 }  // namespace autonomy::jobs

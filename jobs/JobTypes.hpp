@@ -119,6 +119,20 @@ struct Cancelled {
   CancelStatus status = CancelStatus::kCancelled;
 };
 
+// What POST /v1/schedules/{name}/trigger did.
+enum class TriggerOutcome {
+  kStarted,       // a job was queued now
+  kQueued,        // the schedule's job is queued and not started: it serves this trigger too
+  kAfterRunning,  // its job is running (it may have missed the change): one more run follows it
+  kDisabled,      // enabled: false; nothing runs
+};
+std::string_view triggerOutcomeName(TriggerOutcome outcome);
+
+struct Triggered {
+  TriggerOutcome outcome = TriggerOutcome::kStarted;
+  std::optional<JobRecord> job;  // the job started, queued or running; none when disabled
+};
+
 // 16 random lowercase hex digits; also a safe directory name.
 std::string newJobId();
 bool isValidJobId(std::string_view id);

@@ -13,6 +13,8 @@ namespace autonomy::jobs {
 namespace {
 // Waking at least this often keeps schedules right across wall-clock jumps (NTP at boot).
 constexpr auto kMaxSleep = std::chrono::seconds(30);
+// With a trigger pending, the loop also looks this often (jobFinished normally wakes it first).
+constexpr auto kPendingSleep = std::chrono::seconds(1);
 
 std::int64_t toUnix(SystemTime t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -91,6 +93,7 @@ boost::asio::awaitable<void> ScheduleRunner::loop(ScheduleRunner* self) {
     auto sleep = std::chrono::duration_cast<std::chrono::steady_clock::duration>(kMaxSleep);
     const auto now = std::chrono::system_clock::now();
     for (const auto& [name, st] : self->states_) {
+      if (st.pendingTrigger) sleep = std::min<std::chrono::steady_clock::duration>(sleep, kPendingSleep);
       if (!st.nextRun) continue;
       const auto until = std::chrono::duration_cast<std::chrono::steady_clock::duration>(*st.nextRun - now);
       sleep = std::min(sleep, std::max(until, std::chrono::steady_clock::duration::zero()));
@@ -124,6 +127,12 @@ bool ScheduleRunner::previousStillActive(const ScheduleState& st) {
 void ScheduleRunner::fireDue() {
   const auto now = std::chrono::system_clock::now();
   for (auto& [name, st] : states_) {
+    if (st.pendingTrigger && scheduler_.accepting() && !previousStillActive(st)) {
+      st.pendingTrigger = false;
+      spdlog::info("schedule {}: running again for the trigger that came during job {}", name, st.lastJob);
+      if (auto fired = fire(st, now); !fired) spdlog::error("schedule {}: {}", name, fired.error().message);
+      continue;
+    }
     if (!st.nextRun || *st.nextRun > now || !scheduler_.accepting()) continue;
     if (previousStillActive(st)) {
       spdlog::warn("schedule {}: job {} from its last run is still going; skipping this run", name, st.lastJob);
@@ -152,6 +161,42 @@ Result<Submitted> ScheduleRunner::runNow(const std::string& name) {
   if (it == states_.end()) return makeError(ErrorCode::kNotFound, "no schedule " + name);
   spdlog::info("schedule {}: run requested", name);
   return fire(it->second, std::chrono::system_clock::now());
+}
+
+Result<Triggered> ScheduleRunner::trigger(const std::string& name, const std::string& from) {
+  auto it = states_.find(name);
+  if (it == states_.end()) return makeError(ErrorCode::kNotFound, "no schedule " + name);
+  ScheduleState& st = it->second;
+  Triggered out;
+  std::optional<JobRecord> last;
+  if (!st.lastJob.empty()) {
+    auto found = scheduler_.find(st.lastJob);
+    if (found && found->has_value()) last = std::move(**found);
+  }
+  if (!st.schedule.enabled) {
+    out.outcome = TriggerOutcome::kDisabled;
+  } else if (last && last->state == kJobQueued) {
+    out.outcome = TriggerOutcome::kQueued;
+    out.job = std::move(last);
+  } else if (last && last->state == kJobRunning) {
+    out.outcome = TriggerOutcome::kAfterRunning;
+    st.pendingTrigger = true;
+    out.job = std::move(last);
+  } else {
+    auto fired = fire(st, std::chrono::system_clock::now());
+    if (!fired) return fired.error();
+    out.job = std::move(fired->job);
+  }
+  ++triggers_[{name, std::string(triggerOutcomeName(out.outcome))}];
+  spdlog::info("schedule {}: triggered by {}: {}{}", name, from.empty() ? "an API call" : from,
+               triggerOutcomeName(out.outcome), out.job ? " (job " + out.job->id + ")" : std::string());
+  return out;
+}
+
+void ScheduleRunner::jobFinished(const JobRecord& job) {
+  if (job.spec.schedule.empty()) return;
+  auto it = states_.find(job.spec.schedule);
+  if (it != states_.end() && it->second.pendingTrigger) timer_.cancel();  // the loop fires it now
 }
 
 std::vector<ScheduleState> ScheduleRunner::states() const {

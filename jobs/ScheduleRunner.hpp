@@ -24,6 +24,8 @@ struct ScheduleState {
   std::optional<SystemTime> lastRun;
   std::optional<SystemTime> nextRun;  // empty when disabled
   std::string lastJob;
+  // A trigger came while the schedule's job was running: one more run when it ends.
+  bool pendingTrigger = false;
 };
 
 class ScheduleRunner {
@@ -42,6 +44,15 @@ class ScheduleRunner {
   Result<Submitted> runNow(const std::string& name);
   std::vector<ScheduleState> states() const;
 
+  // Another daemon (or anything holding the API token) says the upstream changed. However many
+  // triggers arrive while a run is queued, they make that one run; `from` is for the log.
+  Result<Triggered> trigger(const std::string& name, const std::string& from);
+  // Every job end (JobScheduler's onFinished): a pending trigger fires as soon as its
+  // schedule's job has ended, not at the next wake-up.
+  void jobFinished(const JobRecord& job);
+  // Triggers received, by (schedule, outcome name).
+  const std::map<std::pair<std::string, std::string>, std::uint64_t>& triggersReceived() const { return triggers_; }
+
  private:
   static boost::asio::awaitable<void> loop(ScheduleRunner* self);
   void fireDue();
@@ -55,6 +66,7 @@ class ScheduleRunner {
   JobScheduler& scheduler_;
   JobStore& store_;
   std::map<std::string, ScheduleState> states_;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> triggers_;
   boost::asio::steady_timer timer_;
   // False once the runner is gone: its loop may still be resumed by the cancelled timer wait,
   // and must then not touch the runner (ASan found it doing so).

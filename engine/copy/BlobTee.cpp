@@ -64,8 +64,6 @@ BlobTee::BlobTee(CopyContext* ctx, std::string repo, const oci::Descriptor& desc
       window_(std::max<std::size_t>(1, window)),
       changed_(ctx->source->executor()) {}
 
-BlobTee::~BlobTee() = default;
-
 std::unique_ptr<endpoint::BlobFeed> BlobTee::feed() {
   auto f = std::make_unique<Feed>(this);
   feeds_.push_back(f.get());
@@ -124,8 +122,8 @@ Task<Status> BlobTee::fillFor(Feed& f, char* data, std::size_t want) {
       continue;
     }
     // The window is full until the slowest writer takes its bytes, or another feed is reading.
-    if (!co_await changed_.wait(ctx_->cancel))
-      co_return makeError(ErrorCode::kCancelled, "copy blob " + desc_.digest.shortStr() + ": cancelled");
+    const bool woken = co_await changed_.wait(ctx_->cancel);
+    if (!woken) co_return makeError(ErrorCode::kCancelled, "copy blob " + desc_.digest.shortStr() + ": cancelled");
   }
   co_return Status{};
 }

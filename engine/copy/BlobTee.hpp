@@ -19,7 +19,6 @@ class BlobTee {
   BlobTee(CopyContext* ctx, std::string repo, const oci::Descriptor& desc, std::size_t window);
   BlobTee(const BlobTee&) = delete;
   BlobTee& operator=(const BlobTee&) = delete;
-  ~BlobTee();
 
   // A feed for one writer. Every feed is made before any of them is read; each must be
   // destroyed before the tee.

@@ -18,13 +18,9 @@ namespace autonomy::testing::daemonit {
 
 namespace {
 
-std::string randomToken() {
-  std::random_device rd;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string t;
-  for (int i = 0; i < 48; ++i) t.push_back(kHex[rd() % 16]);
-  return t;
-}
+std::random_device rd;
+static constexpr char kHex[] = "0123456789abcdef";
+std::string t;
 
 // A hermetic environment: no credentials, proxies or journal of the machine running the tests.
 RunOptions hermetic(const std::filesystem::path& home) {
@@ -37,6 +33,14 @@ RunOptions hermetic(const std::filesystem::path& home) {
 }
 
 }  // namespace
+
+std::string randomToken() {
+  std::random_device rd;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string t;
+  for (int i = 0; i < 48; ++i) t.push_back(kHex[rd() % 16]);
+  return t;
+}
 
 nlohmann::json HttpReply::json() const {
   auto j = nlohmann::json::parse(body, nullptr, false);
@@ -174,20 +178,31 @@ std::string DaemonIntegration::tagDigestAtB(const std::string& repo, const std::
   return digest;
 }
 
-void DaemonIntegration::startDaemon(const std::map<std::string, std::string>& extraEnv) {
-  const auto opts = hermetic(work() / "home");
+bool startSyncd(BackgroundProcess& process, const std::filesystem::path& config, const std::filesystem::path& log,
+                const ApiEndpoint& api, const std::map<std::string, std::string>& extraEnv, std::string* why) {
+  const auto opts = hermetic(api.home);
   std::map<std::string, std::string> env = opts.env;
   for (const auto& [k, v] : extraEnv) env[k] = v;
   for (const auto& name : opts.unsetEnv) ::unsetenv(name.c_str());
-  const auto log = work() / ("daemon-" + std::to_string(++starts_) + ".log");
-  daemon_.start({std::string(AUTONOMY_BIN_DIR) + "/autonomy-syncd", "--config", configPath().string()}, env, log);
+  process.start({std::string(AUTONOMY_BIN_DIR) + "/autonomy-syncd", "--config", config.string()}, env, log);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (!daemon_.running()) FAIL() << "autonomy-syncd exited at start:\n" << daemonLog();
-    if (http("GET", "/readyz", std::nullopt, {}, false).status == 200) return;
+    if (!process.running()) {
+      *why = "autonomy-syncd exited at start:\n" + readTextFile(log);
+      return false;
+    }
+    if (callApi(api, "GET", "/readyz", std::nullopt, {}, false).status == 200) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  FAIL() << "autonomy-syncd not ready:\n" << daemonLog();
+  *why = "autonomy-syncd not ready:\n" + readTextFile(log);
+  return false;
+}
+
+void DaemonIntegration::startDaemon(const std::map<std::string, std::string>& extraEnv) {
+  const auto log = work() / ("daemon-" + std::to_string(++starts_) + ".log");
+  std::string why;
+  if (!startSyncd(daemon_, configPath(), log, ApiEndpoint{baseUrl(), token_, work() / "home"}, extraEnv, &why))
+    FAIL() << why;
 }
 
 void DaemonIntegration::killDaemon() {
@@ -209,17 +224,22 @@ std::string DaemonIntegration::daemonLog() const {
 HttpReply DaemonIntegration::http(const std::string& method, const std::string& path,
                                   const std::optional<std::string>& body, const std::vector<std::string>& headers,
                                   bool withToken) {
+  return callApi(ApiEndpoint{baseUrl(), token_, work() / "home"}, method, path, body, headers, withToken);
+}
+
+HttpReply callApi(const ApiEndpoint& api, const std::string& method, const std::string& path,
+                  const std::optional<std::string>& body, const std::vector<std::string>& headers, bool withToken) {
   std::vector<std::string> argv{"curl", "-sS", "--max-time",  "30", "-X",
                                 method, "-D",  "/dev/stderr", "-w", "\n%{http_code}"};
   if (withToken) {
     argv.push_back("-H");
-    argv.push_back("Authorization: Bearer " + token_);
+    argv.push_back("Authorization: Bearer " + api.token);
   }
   for (const auto& h : headers) {
     argv.push_back("-H");
     argv.push_back(h);
   }
-  RunOptions opts = hermetic(work() / "home");
+  RunOptions opts = hermetic(api.home);
   if (body) {
     argv.push_back("-H");
     argv.push_back("Content-Type: application/json");
@@ -227,7 +247,7 @@ HttpReply DaemonIntegration::http(const std::string& method, const std::string& 
     argv.push_back("@-");
     opts.stdinText = *body;
   }
-  argv.push_back(baseUrl() + path);
+  argv.push_back(api.baseUrl + path);
   opts.timeout = std::chrono::seconds(40);
   auto r = runCommand(argv, opts);
   HttpReply reply;

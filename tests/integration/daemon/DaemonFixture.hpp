@@ -36,6 +36,21 @@ struct HttpReply {
   std::string describe() const;
 };
 
+// Where an API is and how to reach it: what a second daemon of a test needs too.
+struct ApiEndpoint {
+  std::string baseUrl;  // http://127.0.0.1:<port>
+  std::string token;
+  std::filesystem::path home;  // HOME for curl (hermetic)
+};
+// curl against the API; the token is sent unless withToken is false.
+HttpReply callApi(const ApiEndpoint& api, const std::string& method, const std::string& path,
+                  const std::optional<std::string>& body = {}, const std::vector<std::string>& headers = {},
+                  bool withToken = true);
+// Starts autonomy-syncd with `config` and waits for /readyz (false, with the log, if it never is).
+bool startSyncd(BackgroundProcess& process, const std::filesystem::path& config, const std::filesystem::path& log,
+                const ApiEndpoint& api, const std::map<std::string, std::string>& extraEnv, std::string* why);
+std::string randomToken();
+
 struct DaemonSettings {
   std::size_t repos = 4;
   std::string schedules;           // YAML text of the schedules: section; empty: none

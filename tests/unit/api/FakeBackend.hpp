@@ -98,6 +98,16 @@ class FakeBackend : public ApiBackend {
     return submitJob(s);
   }
 
+  // The fake's trigger outcome is set by the test; the sender is remembered.
+  Result<jobs::Triggered> triggerSchedule(const std::string& name, const std::string& from) override {
+    if (name != "reseed-edge-b") return makeError(ErrorCode::kNotFound, "no schedule " + name);
+    lastTriggerFrom = from;
+    jobs::Triggered t;
+    t.outcome = triggerOutcome;
+    if (t.outcome != jobs::TriggerOutcome::kDisabled) t.job = runSchedule(name)->job;
+    return t;
+  }
+
   bool ready() override { return ready_; }
 
   MetricsSnapshot metrics() override {
@@ -108,11 +118,15 @@ class FakeBackend : public ApiBackend {
     m.counters.bytesByRegistry["edge-b.local:5000"] = 4096;
     m.counters.failuresByClass["network"] = 1;
     m.counters.reposByOutcome["copied"] = 3;
+    m.triggers[{"reseed-edge-b", "started"}] = 2;
+    m.notify["https://edge-c.local:7480/v1/schedules/x/trigger"] = {5, 3, 1, 2};
     return m;
   }
 
   jobs::JobRecord& job(const std::string& id) { return jobs_.at(id); }
   bool ready_ = true;
+  jobs::TriggerOutcome triggerOutcome = jobs::TriggerOutcome::kStarted;
+  std::string lastTriggerFrom;
 
  private:
   std::filesystem::path dir_;

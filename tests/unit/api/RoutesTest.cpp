@@ -334,6 +334,52 @@ TEST_F(RoutesTest, SchedulesAreListedAndRunOnDemand) {
   EXPECT_EQ(call("GET", "/v1/schedules/reseed-edge-b/run").status, 405);
 }
 
+TEST_F(RoutesTest, ATriggerTakesAnEmptyBodyOrACloudEvent) {
+  auto empty = call("POST", "/v1/schedules/reseed-edge-b/trigger");
+  ASSERT_EQ(empty.status, 202) << empty.body;
+  EXPECT_EQ(bodyOf(empty)["outcome"], "started");
+  EXPECT_EQ(bodyOf(empty)["job"]["schedule"], "reseed-edge-b");
+  EXPECT_EQ(empty.header("Location"), "/v1/jobs/" + bodyOf(empty)["job"]["id"].get<std::string>());
+  EXPECT_EQ(backend_.lastTriggerFrom, "");
+
+  const json event{{"specversion", "1.0"},
+                   {"id", "0123456789abcdef"},
+                   {"source", "//edge-b/autonomy-syncd"},
+                   {"type", "dev.autonomy.syncd.job.succeeded"},
+                   {"data", {{"job", "0123456789abcdef"}}}};
+  backend_.triggerOutcome = jobs::TriggerOutcome::kAfterRunning;
+  auto r = call("POST", "/v1/schedules/reseed-edge-b/trigger", event.dump());
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(bodyOf(r)["outcome"], "after_running");
+  EXPECT_EQ(backend_.lastTriggerFrom,
+            "//edge-b/autonomy-syncd (event 0123456789abcdef, dev.autonomy.syncd.job.succeeded)");
+
+  backend_.triggerOutcome = jobs::TriggerOutcome::kDisabled;
+  auto disabled = call("POST", "/v1/schedules/reseed-edge-b/trigger");
+  EXPECT_EQ(disabled.status, 409);
+  EXPECT_EQ(errorCode(disabled), "schedule_disabled");
+
+  EXPECT_EQ(call("POST", "/v1/schedules/nope/trigger").status, 404);
+  EXPECT_EQ(call("GET", "/v1/schedules/reseed-edge-b/trigger").status, 405);
+  EXPECT_EQ(call("POST", "/v1/schedules/reseed-edge-b/trigger", {}, {}, false).status, 401);
+}
+
+TEST_F(RoutesTest, ATriggerRefusesBodiesThatAreNotCloudEvents) {
+  const auto field = [&](const std::string& body) {
+    auto r = call("POST", "/v1/schedules/reseed-edge-b/trigger", body);
+    EXPECT_EQ(r.status, 400) << body;
+    const auto err = bodyOf(r)["error"];
+    return err.value("field", std::string("(none)"));
+  };
+  EXPECT_EQ(field("not json"), "(none)");
+  EXPECT_EQ(field("[1]"), "(none)");
+  EXPECT_EQ(field(R"({"id":"1","source":"s","type":"t"})"), "specversion");
+  EXPECT_EQ(field(R"({"specversion":"0.3","id":"1","source":"s","type":"t"})"), "specversion");
+  EXPECT_EQ(field(R"({"specversion":"1.0","source":"s","type":"t"})"), "id");
+  EXPECT_EQ(field(R"({"specversion":"1.0","id":"1","source":"s\nforged log line","type":"t"})"), "source");
+  EXPECT_EQ(field(R"({"specversion":"1.0","id":"1","source":"s","type":7})"), "type");
+}
+
 TEST_F(RoutesTest, WrongMethodsAre405WithAllow) {
   auto r = call("DELETE", "/v1/jobs");
   EXPECT_EQ(r.status, 405);
@@ -390,7 +436,13 @@ TEST_F(RoutesTest, MetricsExposeJobsReposBytesVerificationAndLatency) {
         "# TYPE autonomy_syncd_http_request_duration_seconds histogram",
         "autonomy_syncd_http_request_duration_seconds_count{route=\"/v1/jobs\"} 2",
         "autonomy_syncd_http_request_duration_seconds_bucket{route=\"/v1/jobs\",le=\"+Inf\"} 2",
-        "autonomy_syncd_http_requests_total{route=\"/v1\",code=\"401\"} 1"})
+        "autonomy_syncd_http_requests_total{route=\"/v1\",code=\"401\"} 1",
+        "autonomy_syncd_schedule_triggers_total{schedule=\"reseed-edge-b\",outcome=\"started\"} 2",
+        "autonomy_syncd_notify_events_total{url=\"https://edge-c.local:7480/v1/schedules/x/trigger\",result=\"sent\"} "
+        "5",
+        "autonomy_syncd_notify_events_total{url=\"https://edge-c.local:7480/v1/schedules/x/"
+        "trigger\",result=\"dropped\"} 1",
+        "autonomy_syncd_notify_queued_events{url=\"https://edge-c.local:7480/v1/schedules/x/trigger\"} 2"})
     EXPECT_NE(m.find(line), std::string::npos) << line << "\n" << m;
 }
 

@@ -19,7 +19,7 @@ TEST(ProgressTotals, MountedAndPresentBlobsSettleAtOnceAndSentOnesAsTheyMove) {
   const auto line = describeProgress(t, 1.0, true);
   EXPECT_NE(line.find("55.0 MiB of 100.0 MiB (55%)"), std::string::npos) << line;
   EXPECT_NE(line.find("15.0 MiB/s"), std::string::npos) << line;  // the rate counts sent bytes only
-  EXPECT_NE(line.find("3s left"), std::string::npos) << line;      // 45 MiB at 15 MiB/s
+  EXPECT_NE(line.find("3s left"), std::string::npos) << line;     // 45 MiB at 15 MiB/s
   EXPECT_NE(line.find("largest in flight " + digestOf("big").hex().substr(0, 12) + " 15.0 MiB/60.0 MiB"),
             std::string::npos)
       << line;

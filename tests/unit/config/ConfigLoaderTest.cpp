@@ -253,7 +253,7 @@ TEST(ConfigLoader, ReportsEveryErrorInFileOrder) {
   EXPECT_EQ(message, at(1, "log.level: \"loud\" is not a level (use trace, debug, info, warn or error)") + "\n" +
                          at(2,
                             "bogus: unknown key (expected one of: listen, state_dir, api, concurrency, registries, "
-                            "keys, rekor_keys, defaults, jobs, log, schedules, media_dirs)") +
+                            "keys, rekor_keys, defaults, jobs, log, schedules, media_dirs, notify)") +
                          "\n" + at(3, "concurrency.repos: 0 is out of range: use a number from 1 to 1024"));
 }
 
@@ -273,6 +273,53 @@ TEST(ConfigLoader, RestartRequiredChangesListsOnlyNonReloadableSections) {
   EXPECT_EQ(restartRequiredChanges(base, changed),
             (std::vector<std::string>{"listen", "state_dir", "api", "concurrency", "jobs"}));
   EXPECT_TRUE(restartRequiredChanges(base, base).empty());
+}
+
+TEST(ConfigLoader, NotifyTargetsTakeAUrlATokenFileAndEvents) {
+  const auto c = loadOk(
+      "notify:\n"
+      "  - url: https://edge-c.local:7480/v1/schedules/from-b/trigger\n"
+      "    token_file: edge-c.token\n"
+      "    events: [job-succeeded, job-failed]\n"
+      "  - url: http://127.0.0.1:7481/v1/schedules/local/trigger\n");
+  ASSERT_EQ(c.notify.size(), 2u);
+  EXPECT_EQ(c.notify[0].url, "https://edge-c.local:7480/v1/schedules/from-b/trigger");
+  EXPECT_EQ(c.notify[0].tokenFile, std::filesystem::path("/etc/autonomy/edge-c.token"));
+  EXPECT_EQ(c.notify[0].events, (std::vector<std::string>{"job-succeeded", "job-failed"}));
+  EXPECT_FALSE(c.notify[1].tokenFile);
+  EXPECT_EQ(c.notify[1].events, (std::vector<std::string>{"job-finished"})) << "the default";
+}
+
+TEST(ConfigLoader, NotifyRefusesCleartextTokensBadUrlsAndUnknownEvents) {
+  const auto message = [](const std::string& yaml) {
+    auto c = loadConfigString(yaml, "/etc/autonomy/syncd.yaml");
+    EXPECT_FALSE(c.ok()) << yaml;
+    return c.ok() ? std::string() : c.error().message;
+  };
+  EXPECT_NE(message("notify: [{url: \"http://edge-c.local:7480/v1/schedules/x/trigger\"}]\n")
+                .find("notify[0].url: \"http://edge-c.local:7480/v1/schedules/x/trigger\" sends the token in clear"),
+            std::string::npos);
+  EXPECT_NE(message("notify: [{url: ftp://edge-c/x}]\n").find("notify[0].url: \"ftp://edge-c/x\" is not an http(s)://"),
+            std::string::npos);
+  EXPECT_NE(
+      message("notify: [{url: \"https://edge-c.local/x\", events: [job-done]}]\n")
+          .find("notify[0].events[0]: \"job-done\" is not an event (use job-finished, job-succeeded or job-failed)"),
+      std::string::npos);
+  EXPECT_NE(message("notify: [{token_file: /x}]\n").find("notify[0]: missing url:"), std::string::npos);
+  EXPECT_NE(message("notify: [{url: \"https://a/x\"}, {url: \"https://a/x\"}]\n")
+                .find("notify[1].url: \"https://a/x\" is listed twice"),
+            std::string::npos);
+  EXPECT_NE(message("notify: [{url: \"https://a/x\", events: []}]\n").find("notify[0].events: needs at least one"),
+            std::string::npos);
+}
+
+TEST(ConfigLoader, NotifyEventsMatchJobStates) {
+  EXPECT_TRUE(notifyEventMatches("job-finished", "cancelled"));
+  EXPECT_TRUE(notifyEventMatches("job-succeeded", "succeeded"));
+  EXPECT_FALSE(notifyEventMatches("job-succeeded", "partial"));
+  EXPECT_TRUE(notifyEventMatches("job-failed", "partial"));
+  EXPECT_TRUE(notifyEventMatches("job-failed", "failed"));
+  EXPECT_FALSE(notifyEventMatches("job-failed", "cancelled"));
 }
 
 TEST(ConfigLoader, RekorKeysAreNamedFilesLikeKeys) {

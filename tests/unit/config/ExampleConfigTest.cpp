@@ -60,12 +60,13 @@ TEST(ExampleConfig, LoadsAsShipped) {
   EXPECT_EQ(c->defaults, Defaults{});
   EXPECT_EQ(c->log.level, LogLevel::kInfo);
   EXPECT_TRUE(c->schedules.empty());
+  EXPECT_TRUE(c->notify.empty());
   EXPECT_TRUE(c->registries.empty());
   EXPECT_TRUE(c->warnings.empty());
 }
 
 TEST(ExampleConfig, CommentedExamplesLoadOnceUncommented) {
-  const std::string text = uncomment(uncomment(readExample(), "registries"), "schedules");
+  const std::string text = uncomment(uncomment(uncomment(readExample(), "registries"), "schedules"), "notify");
   auto c = loadConfigString(text, "/etc/autonomy/syncd.yaml");
   ASSERT_TRUE(c.ok()) << c.error().message << "\n" << text;
   const auto& edgeA = c->registries.at("edge-a.local:5000");
@@ -86,6 +87,10 @@ TEST(ExampleConfig, CommentedExamplesLoadOnceUncommented) {
   EXPECT_EQ(s.selections[0].tags.describe(), "semver '^2', keep_latest 2");
   EXPECT_EQ(s.key, "fleet");
   EXPECT_TRUE(s.copyPolicy && s.keepGoing && s.enabled);
+  ASSERT_EQ(c->notify.size(), 1u);
+  EXPECT_EQ(c->notify[0].url, "https://edge-c.local:7480/v1/schedules/from-b/trigger");
+  EXPECT_EQ(c->notify[0].tokenFile, std::filesystem::path("/etc/autonomy/edge-c.token"));
+  EXPECT_EQ(c->notify[0].events, std::vector<std::string>{"job-succeeded"});
 }
 
 TEST(ExampleConfig, DocumentsEveryKey) {
@@ -127,7 +132,10 @@ TEST(ExampleConfig, DocumentsEveryKey) {
                           "from:",
                           "to:",
                           "key:",
-                          "enabled:"}) {
+                          "enabled:",
+                          "notify:",
+                          "url:",
+                          "events:"}) {
     EXPECT_NE(text.find(key), std::string::npos) << key;
   }
 }

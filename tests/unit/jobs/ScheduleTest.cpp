@@ -90,6 +90,9 @@ class ScheduleRunnerTest : public ::testing::Test {
     SchedulerOptions opts;
     opts.stateDir = dir_.path();
     opts.seed = testing::fakeSeed;
+    opts.onFinished = [this](const JobRecord& job) {
+      if (runner_) runner_->jobFinished(job);
+    };
     scheduler_ = std::make_unique<JobScheduler>(io_.get_executor(), *store_, events_, opts,
                                                 *EngineSettings::create(cfg, dir_.path() / "certs.d"));
     ASSERT_TRUE(scheduler_->start().ok());
@@ -187,6 +190,52 @@ TEST_F(ScheduleRunnerTest, AScheduleWhoseLastJobIsStillRunningSkipsATurn) {
   runUntil(
       io_, [] { return false; }, 1500ms);
   EXPECT_EQ(jobCount(), 1u);
+}
+
+// A chain's triggers: one run per burst while it is queued, one more after a running one.
+TEST_F(ScheduleRunnerTest, TriggersCoalesceWhileQueuedAndFollowARunningJobOnce) {
+  engine_.delay = 600ms;
+  runner_->apply({every(1h)});  // never ran: due now; started below instead
+  auto first = runner_->trigger("reseed", "test");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->outcome, TriggerOutcome::kStarted);
+  ASSERT_TRUE(first->job);
+  auto again = runner_->trigger("reseed", "test");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, TriggerOutcome::kQueued) << "the queued job serves this trigger too";
+  EXPECT_EQ(again->job->id, first->job->id);
+  ASSERT_TRUE(runUntil(io_, [&] { return engine_.inFlight == 1; }));
+  for (int i = 0; i < 3; ++i) {
+    auto during = runner_->trigger("reseed", "test");
+    ASSERT_TRUE(during.ok());
+    EXPECT_EQ(during->outcome, TriggerOutcome::kAfterRunning);
+    EXPECT_EQ(during->job->id, first->job->id);
+  }
+  runner_->start();
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return jobCount() == 2; }, 5s))
+      << "one more run after the running job";
+  runUntil(
+      io_, [] { return false; }, 1500ms);
+  EXPECT_EQ(jobCount(), 2u) << "three triggers during the run make one run after it";
+  const auto& counted = runner_->triggersReceived();
+  EXPECT_EQ(counted.at({"reseed", "started"}), 1u);
+  EXPECT_EQ(counted.at({"reseed", "queued"}), 1u);
+  EXPECT_EQ(counted.at({"reseed", "after_running"}), 3u);
+}
+
+TEST_F(ScheduleRunnerTest, TriggersStartNothingForDisabledOrUnknownSchedules) {
+  auto s = every(1h);
+  s.enabled = false;
+  runner_->apply({s});
+  auto r = runner_->trigger("reseed", "test");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->outcome, TriggerOutcome::kDisabled);
+  EXPECT_FALSE(r->job);
+  EXPECT_EQ(jobCount(), 0u);
+  auto missing = runner_->trigger("nope", "test");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
 }
 
 TEST_F(ScheduleRunnerTest, ReloadReplacesTheSet) {
