@@ -20,7 +20,6 @@
 
 #include "config/ScheduleReader.hpp"
 #include "config/YamlReader.hpp"
-#include "engine/registry/Url.hpp"
 
 namespace autonomy::config {
 
@@ -272,12 +271,18 @@ class Loader {
     const bool plain = text.rfind("http://", 0) == 0;
     if (!plain && text.rfind("https://", 0) != 0)
       return makeError(ErrorCode::kConfig, inQuotes(text) + " is not an http(s):// URL");
-    auto url = registry::Url::parse(text);
-    if (!url || url->host.empty())
-      return makeError(ErrorCode::kConfig,
-                       inQuotes(text) + " is not a URL: " + (url ? std::string("no host") : url.error().message));
-    std::string host = url->host;
-    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    // The authority: what follows the scheme up to the path; the host without port or brackets.
+    const std::string rest = text.substr(plain ? 7 : 8);
+    const std::string authority = rest.substr(0, rest.find_first_of("/?#"));
+    std::string host;
+    if (!authority.empty() && authority.front() == '[') {
+      const auto close = authority.find(']');
+      if (close != std::string::npos) host = authority.substr(1, close - 1);
+    } else {
+      host = authority.substr(0, authority.find(':'));
+    }
+    if (host.empty() || authority.find_first_of(" @\\") != std::string::npos)
+      return makeError(ErrorCode::kConfig, inQuotes(text) + " is not a URL with a host (https://host[:port]/path)");
     if (plain && !isLoopbackHost(host))
       return makeError(ErrorCode::kConfig, inQuotes(text) +
                                                " sends the token in clear to another host; use https:// (the "

@@ -14,8 +14,8 @@ nlohmann::json jobEndEvent(const JobRecord& job, std::string_view source) {
     if (!r.digest.empty()) repo["digest"] = r.digest;
     repos.push_back(std::move(repo));
   }
-  nlohmann::json data{{"job", job.id}, {"state", job.state}, {"from", job.spec.from},
-                      {"to", job.spec.to}, {"repos", std::move(repos)}};
+  nlohmann::json data{
+      {"job", job.id}, {"state", job.state}, {"from", job.spec.from}, {"to", job.spec.to}, {"repos", std::move(repos)}};
   if (!job.spec.schedule.empty()) data["schedule"] = job.spec.schedule;
   return {{"specversion", "1.0"},
           {"id", job.id},

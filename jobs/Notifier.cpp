@@ -3,11 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cctype>
 #include <deque>
 #include <fstream>
 #include <sstream>
@@ -46,7 +46,8 @@ Result<std::string> readToken(const std::filesystem::path& file) {
 }  // namespace
 
 struct Notifier::Outbox {
-  Outbox(const boost::asio::any_io_executor& executor, config::NotifyTarget t) : target(std::move(t)), timer(executor) {}
+  Outbox(const boost::asio::any_io_executor& executor, config::NotifyTarget t)
+      : target(std::move(t)), timer(executor) {}
 
   config::NotifyTarget target;
   std::deque<std::string> queue;  // event bodies, oldest first
@@ -68,7 +69,7 @@ namespace {
 
 // One POST of the event; the HTTP status, or why there was none.
 async::Task<Result<unsigned>> postOnce(boost::asio::any_io_executor executor, Notifier::Outbox& box,
-                                const std::vector<std::filesystem::path>& roots) {
+                                       const std::vector<std::filesystem::path>& roots) {
   auto url = registry::Url::parse(box.target.url);
   if (!url) co_return url.error();
   registry::Origin origin;
@@ -187,9 +188,8 @@ void Notifier::jobEnded(const JobRecord& job) {
       continue;
     }
     const auto& events = box->target.events;
-    if (std::none_of(events.begin(), events.end(), [&](const std::string& e) {
-          return config::notifyEventMatches(e, job.state);
-        }))
+    if (std::none_of(events.begin(), events.end(),
+                     [&](const std::string& e) { return config::notifyEventMatches(e, job.state); }))
       continue;
     if (body.empty()) body = jobEndEvent(job, source_).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (box->queue.size() >= kMaxQueuedEvents) {

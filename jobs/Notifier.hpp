@@ -24,7 +24,6 @@ inline constexpr int kMaxAttempts = 8;               // about 4 minutes of backo
 inline constexpr std::chrono::seconds kFirstBackoff{1};
 inline constexpr std::chrono::seconds kMaxBackoff{60};
 
-
 class Notifier {
  public:
   // `source` is the CloudEvents source of this daemon; `certsRoots` the certs.d roots for https

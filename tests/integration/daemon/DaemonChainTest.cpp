@@ -140,14 +140,15 @@ TEST_F(DaemonChain, ATriggerAtTheFirstHopReachesTheLastThroughNotify) {
   // Each hop counted what it sent and received.
   for (int i = 0; i < 2; ++i) {
     const auto m = nodes_[i]->metrics();
-    EXPECT_NE(m.find("autonomy_syncd_notify_events_total{url=\"" + nodes_[i + 1]->triggerUrl() +
-                     "\",result=\"sent\"} 2"),
-              std::string::npos)
+    EXPECT_NE(
+        m.find("autonomy_syncd_notify_events_total{url=\"" + nodes_[i + 1]->triggerUrl() + "\",result=\"sent\"} 2"),
+        std::string::npos)
         << nodes_[i]->name << "\n"
         << m;
   }
-  EXPECT_NE(nodes_[2]->metrics().find("autonomy_syncd_schedule_triggers_total{schedule=\"from-c\",outcome=\"started\"} 2"),
-            std::string::npos);
+  EXPECT_NE(
+      nodes_[2]->metrics().find("autonomy_syncd_schedule_triggers_total{schedule=\"from-c\",outcome=\"started\"} 2"),
+      std::string::npos);
   auto jobs = nodes_[2]->call("GET", "/v1/jobs").json()["jobs"];
   EXPECT_EQ(jobs.size(), 2u) << "one job per trigger at D, none from the yearly schedule\n" << jobs.dump(2);
 }
@@ -157,7 +158,8 @@ TEST_F(DaemonChain, AnEventForAReceiverThatIsDownIsRetriedUntilItIsUp) {
   nodes_[0]->start();  // C's daemon is not up yet
   ASSERT_EQ(nodes_[0]->call("POST", "/v1/schedules/from-a/trigger").status, 202);
   ASSERT_TRUE(waitForTag(b(), "v1", v1, 60s));
-  const std::string failed = "autonomy_syncd_notify_events_total{url=\"" + nodes_[1]->triggerUrl() + "\",result=\"failed\"} ";
+  const std::string failed =
+      "autonomy_syncd_notify_events_total{url=\"" + nodes_[1]->triggerUrl() + "\",result=\"failed\"} ";
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (nodes_[0]->metrics().find(failed + "0") != std::string::npos && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(100ms);
