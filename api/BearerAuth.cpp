@@ -3,9 +3,8 @@
 #include <openssl/crypto.h>
 
 #include <cctype>
-#include <fstream>
-#include <sstream>
 
+#include "engine/core/SecretFile.hpp"
 #include "engine/core/Sha256.hpp"
 
 namespace autonomy::api {
@@ -29,11 +28,9 @@ Result<BearerAuth> BearerAuth::fromToken(const std::string& token) {
 }
 
 Result<BearerAuth> BearerAuth::fromFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) return makeError(ErrorCode::kConfig, "api.token_file: cannot read " + path.string());
-  std::stringstream buf;
-  buf << in.rdbuf();
-  auto auth = fromToken(buf.str());
+  auto token = readSecretFile(path, "api.token_file");
+  if (!token) return token.error();
+  auto auth = fromToken(*token);
   if (!auth) return auth.error().context("api.token_file " + path.string());
   return auth;
 }

@@ -1,8 +1,6 @@
 #include "jobs/EngineSettings.hpp"
 
-#include <fstream>
-#include <sstream>
-
+#include "engine/core/SecretFile.hpp"
 #include "engine/registry/Url.hpp"
 
 namespace autonomy::jobs {
@@ -93,15 +91,9 @@ Result<registry::RegistrySettings> EngineSettings::registry(const std::string& h
   if (!roots) return roots.error();
   rs.certsRoots = std::move(*roots);
   if (r.username && r.passwordFile) {
-    std::ifstream in(*r.passwordFile);
-    if (!in)
-      return makeError(ErrorCode::kConfig,
-                       "registries." + host + ".password_file: cannot read " + r.passwordFile->string());
-    std::stringstream buf;
-    buf << in.rdbuf();
-    std::string password = buf.str();
-    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
-    rs.credentials = registry::Credentials{*r.username, std::move(password), {}};
+    auto password = readSecretFile(*r.passwordFile, "registries." + host + ".password_file");
+    if (!password) return password.error();
+    rs.credentials = registry::Credentials{*r.username, std::move(*password), {}};
     return rs;
   }
   auto creds = registry::findCredentials(r.authFile, host, answers);

@@ -7,12 +7,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <cctype>
 #include <deque>
-#include <fstream>
-#include <sstream>
 
 #include "engine/core/CancelToken.hpp"
+#include "engine/core/SecretFile.hpp"
 #include "engine/registry/Connection.hpp"
 #include "engine/registry/TlsContext.hpp"
 #include "engine/registry/Url.hpp"
@@ -27,22 +25,19 @@ constexpr std::size_t kReplyLimit = 64 * 1024;
 // What one delivery attempt came to.
 enum class Delivery { kDelivered, kRetry, kRefused };
 
+// The counters only: `queued` is a gauge of the live outbox.
+void addCounts(NotifyStats& into, const NotifyStats& from) {
+  into.sent += from.sent;
+  into.failed += from.failed;
+  into.dropped += from.dropped;
+}
+
 Delivery classify(unsigned status) {
   if (status >= 200 && status < 300) return Delivery::kDelivered;
   if (status == 408 || status == 429 || status >= 500) return Delivery::kRetry;
   return Delivery::kRefused;
 }
 
-Result<std::string> readToken(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) return makeError(ErrorCode::kConfig, "cannot read the token file " + file.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string token = text.str();
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  if (token.empty()) return makeError(ErrorCode::kConfig, "the token file " + file.string() + " is empty");
-  return token;
-}
 }  // namespace
 
 struct Notifier::Outbox {
@@ -58,10 +53,14 @@ struct Notifier::Outbox {
   CancelTokenPtr cancel = std::make_shared<CancelToken>();
   std::shared_ptr<boost::asio::ssl::context> tls;  // made on the first https attempt
 
-  void dropAll() {
+  // Stops the sender (at its next step) and drops what is queued, counted.
+  void retire() {
+    retired = true;
     stats.dropped += queue.size();
     queue.clear();
     stats.queued = 0;
+    timer.cancel();
+    cancel->cancel();
   }
 };
 
@@ -88,8 +87,10 @@ async::Task<Result<unsigned>> postOnce(boost::asio::any_io_executor executor, No
   request.target = url->target;
   request.set("Content-Type", std::string(kCloudEventsJson));
   if (box.target.tokenFile) {
-    auto token = readToken(*box.target.tokenFile);
+    auto token = readSecretFile(*box.target.tokenFile, "token_file");
     if (!token) co_return token.error();
+    if (token->empty())
+      co_return makeError(ErrorCode::kConfig, "token_file " + box.target.tokenFile->string() + " is empty");
     request.set("Authorization", "Bearer " + *token);
   }
   request.body = box.queue.front();
@@ -167,14 +168,8 @@ void Notifier::setTargets(const std::vector<config::NotifyTarget>& targets) {
     }
   }
   for (auto& gone : outboxes_) {
-    gone->retired = true;
-    gone->dropAll();
-    gone->timer.cancel();
-    gone->cancel->cancel();
-    auto& kept = retired_[gone->target.url];
-    kept.sent += gone->stats.sent;
-    kept.failed += gone->stats.failed;
-    kept.dropped += gone->stats.dropped;
+    gone->retire();
+    addCounts(retired_[gone->target.url], gone->stats);
   }
   outboxes_ = std::move(next);
 }
@@ -217,21 +212,14 @@ void Notifier::startSender(const std::shared_ptr<Outbox>& box) {
 }
 
 void Notifier::stop() {
-  for (auto& box : outboxes_) {
-    box->retired = true;
-    box->dropAll();
-    box->timer.cancel();
-    box->cancel->cancel();
-  }
+  for (auto& box : outboxes_) box->retire();
 }
 
 std::map<std::string, NotifyStats> Notifier::stats() const {
   std::map<std::string, NotifyStats> out = retired_;
   for (const auto& box : outboxes_) {
     auto& s = out[box->target.url];
-    s.sent += box->stats.sent;
-    s.failed += box->stats.failed;
-    s.dropped += box->stats.dropped;
+    addCounts(s, box->stats);
     s.queued = box->stats.queued;
   }
   return out;
