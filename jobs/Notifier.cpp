@@ -153,8 +153,6 @@ Notifier::Notifier(const boost::asio::any_io_executor& executor, std::string sou
                    std::vector<std::filesystem::path> certsRoots)
     : executor_(executor), source_(std::move(source)), certsRoots_(std::move(certsRoots)) {}
 
-Notifier::~Notifier() { stop(); }
-
 void Notifier::setTargets(const std::vector<config::NotifyTarget>& targets) {
   std::vector<std::shared_ptr<Outbox>> next;
   for (const auto& t : targets) {
@@ -201,14 +199,15 @@ void Notifier::jobEnded(const JobRecord& job) {
 void Notifier::startSender(const std::shared_ptr<Outbox>& box) {
   if (box->sending) return;
   box->sending = true;
-  boost::asio::co_spawn(executor_, drain(executor_, box, certsRoots_), [url = box->target.url](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::error("notify {}: {}", url, ex.what());
-    }
-  });
+  boost::asio::co_spawn(executor_, drain(executor_, box, certsRoots_),
+                        [url = box->target.url](const std::exception_ptr& e) {
+                          if (!e) return;
+                          try {
+                            std::rethrow_exception(e);
+                          } catch (const std::exception& ex) {
+                            spdlog::error("notify {}: {}", url, ex.what());
+                          }
+                        });
 }
 
 void Notifier::stop() {

@@ -30,7 +30,6 @@ class Notifier {
   // targets (the system CAs are always trusted).
   Notifier(const boost::asio::any_io_executor& executor, std::string source,
            std::vector<std::filesystem::path> certsRoots);
-  ~Notifier();
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;
 
@@ -39,7 +38,8 @@ class Notifier {
   void setTargets(const std::vector<config::NotifyTarget>& targets);
   // Queues the job's end event for each matching target (a finished job only).
   void jobEnded(const JobRecord& job);
-  // Shutdown: stops every sender; undelivered events are dropped and counted.
+  // Shutdown: stops every sender; undelivered events are dropped and counted. (A sender owns
+  // its outbox and never touches the Notifier, so destroying it needs no stop.)
   void stop();
 
   std::map<std::string, NotifyStats> stats() const;  // by target url
