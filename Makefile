@@ -7,6 +7,8 @@ CMAKE_FLAGS ?=
 # ccache hits across clones and build folders (paths under the checkout are made relative).
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
+# Room for every tree CI builds (build-ci, build-asan, build-fuzz) and build/ at once.
+export CCACHE_MAXSIZE ?= 20G
 # Sources built with a precompiled header are cacheable only with these (ccache's manual).
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
@@ -23,7 +25,7 @@ DEB_PACKAGES := build-essential cmake pkg-config ccache git \
 # registry into a git-ignored folder; reinstalled when its lockfile changes.
 SIGSTORE_JS := tests/support/sigstore-js
 
-.PHONY: all deps build test test-asan test-asan-ci tidy unit integration fuzz demo bench bench-quick bench-daemon bench-api bench-hostile bench-daemon-scale bench-airgap bench-fanout bench-chain deb image clean format
+.PHONY: all deps build test test-asan test-asan-ci tidy unit integration fuzz demo bench bench-quick bench-daemon bench-api bench-hostile bench-daemon-scale bench-airgap bench-fanout bench-chain bench-caps deb image clean format
 
 all: build
 
@@ -123,6 +125,10 @@ bench-fanout: build
 # How fast a chain of daemons wired by notify: converges: A -> B -> C -> D (bench/chain.sh).
 bench-chain: build
 	bash bench/chain.sh $(BUILD_DIR)/bin
+
+# How close --limit-rate and max_bandwidth hold their cap, one job and three (bench/caps.sh).
+bench-caps: build
+	bash bench/caps.sh $(BUILD_DIR)/bin
 
 bench-hostile: build
 	bash bench/hostile.sh $(BUILD_DIR)/bin

@@ -26,9 +26,11 @@ struct ScheduleView {
   bool copyPolicy = false;
   bool keepGoing = false;
   bool enabled = true;
-  std::string lastRun;  // RFC 3339, empty when never
-  std::string nextRun;  // RFC 3339, empty when disabled
-  std::string lastJob;  // id of the job it last started, if known
+  std::vector<std::string> windows;  // transfer windows, UTC; empty: always open
+  bool windowOpen = true;            // a window is open now
+  std::string lastRun;               // RFC 3339, empty when never
+  std::string nextRun;               // RFC 3339, empty when disabled
+  std::string lastJob;               // id of the job it last started, if known
 };
 
 struct MetricsSnapshot {
@@ -39,10 +41,14 @@ struct MetricsSnapshot {
   struct Bandwidth {
     std::uint64_t cap = 0;    // bytes/s; 0: none
     std::uint64_t paced = 0;  // blob bytes moved to and from the host since start
+    std::uint64_t rate = 0;   // bytes/s over the last few seconds
+    bool windowOpen = true;
+    double pausedSeconds = 0;  // wall time its transfers waited outside its windows
   };
   std::map<std::string, Bandwidth> bandwidth;                             // by registry host
   std::map<std::pair<std::string, std::string>, std::uint64_t> triggers;  // (schedule, outcome) -> received
   std::map<std::string, jobs::NotifyStats> notify;                        // by notify: url
+  std::map<std::string, double> schedulePausedSeconds;                    // by schedule: outside its windows
 };
 
 class ApiBackend {

@@ -1,6 +1,7 @@
 #include "api/HttpMetrics.hpp"
 
 #include <array>
+#include <iomanip>
 #include <sstream>
 
 #include "engine/catalog/SeedRecord.hpp"
@@ -17,6 +18,13 @@ void HttpMetrics::observe(const std::string& route, int status, double seconds) 
 }
 
 namespace {
+// Seconds to the millisecond, never in exponent form (counters run for months).
+std::string secondsText(double seconds) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(3) << seconds;
+  return s.str();
+}
+
 void header(std::ostringstream& out, const char* name, const char* type, const char* help) {
   out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
@@ -88,6 +96,24 @@ std::string HttpMetrics::render(const MetricsSnapshot& s) const {
          "Blob bytes moved to and from a registry host, both directions (what its cap paces).");
   for (const auto& [host, b] : s.bandwidth)
     out << "autonomy_syncd_registry_blob_bytes_total{registry=\"" << host << "\"} " << b.paced << '\n';
+  header(out, "autonomy_syncd_registry_rate_bytes", "gauge",
+         "Blob bytes per second to and from a registry host over the last 5 s, both directions.");
+  for (const auto& [host, b] : s.bandwidth)
+    out << "autonomy_syncd_registry_rate_bytes{registry=\"" << host << "\"} " << b.rate << '\n';
+  header(out, "autonomy_syncd_registry_window_open", "gauge",
+         "1 while one of a registry host's transfer windows is open (or it has none), else 0.");
+  for (const auto& [host, b] : s.bandwidth)
+    out << "autonomy_syncd_registry_window_open{registry=\"" << host << "\"} " << (b.windowOpen ? 1 : 0) << '\n';
+  header(out, "autonomy_syncd_registry_paused_seconds_total", "counter",
+         "Wall time transfers to or from a registry host waited outside its windows.");
+  for (const auto& [host, b] : s.bandwidth)
+    out << "autonomy_syncd_registry_paused_seconds_total{registry=\"" << host << "\"} " << secondsText(b.pausedSeconds)
+        << '\n';
+  header(out, "autonomy_syncd_schedule_paused_seconds_total", "counter",
+         "Wall time a schedule's transfers waited outside its windows.");
+  for (const auto& [name, seconds] : s.schedulePausedSeconds)
+    out << "autonomy_syncd_schedule_paused_seconds_total{schedule=\"" << escapeLabel(name) << "\"} "
+        << secondsText(seconds) << '\n';
 
   header(out, "autonomy_syncd_schedule_triggers_total", "counter",
          "Schedule triggers received (POST /v1/schedules/{name}/trigger), by schedule and outcome.");

@@ -84,6 +84,8 @@ json scheduleToJson(const ScheduleView& v) {
           {"copy_policy", v.copyPolicy},
           {"keep_going", v.keepGoing},
           {"enabled", v.enabled},
+          {"windows", v.windows},
+          {"window_open", v.windowOpen},
           {"last_run", orNull(v.lastRun)},
           {"next_run", orNull(v.nextRun)},
           {"last_job", orNull(v.lastJob)}};

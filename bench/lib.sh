@@ -97,14 +97,15 @@ stop_registry() {
 
 # start_linkem LISTEN_PORT UPSTREAM_PORT STATS_FILE [linkem flags...]: a linkem proxy on
 # 127.0.0.1:LISTEN_PORT (0: any; the port is read from its first stdout line) in front of
-# 127.0.0.1:UPSTREAM_PORT, writing its counters to STATS_FILE. Sets LINKEM_PID and LINKEM_PORT.
+# 127.0.0.1:UPSTREAM_PORT, writing its counters to STATS_FILE every LINKEM_STATS_MS (500) ms.
+# Sets LINKEM_PID and LINKEM_PORT.
 start_linkem() {
   local listen=$1 upstream=$2 stats=$3 i line=""
   shift 3
   local out="$stats.stdout"
   : > "$out"
   "$BENCH_BIN/linkem" --listen "127.0.0.1:$listen" --upstream "127.0.0.1:$upstream" \
-    --stats "$stats" --stats-interval-ms 500 "$@" > "$out" 2> "$stats.stderr" &
+    --stats "$stats" --stats-interval-ms "${LINKEM_STATS_MS:-500}" "$@" > "$out" 2> "$stats.stderr" &
   LINKEM_PID=$!
   bench_track "$LINKEM_PID"
   for ((i = 0; i < 100; i++)); do

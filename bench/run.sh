@@ -24,7 +24,8 @@
 #           the MANY_REPOS images' writes alone, the floor under any first sync of them
 # Other knobs: ROUNDS (3), CMD_TIMEOUT (s per command, 300), DAEMON (1: run bench/daemon.sh),
 # FANOUT (1: run bench/fanout.sh, the fan-out bytes ratio), CHAIN (1: run bench/chain.sh, the
-# convergence time of a chain of daemons wired by notify:),
+# convergence time of a chain of daemons wired by notify:), CAPS (1: run bench/caps.sh, the
+# accuracy of --limit-rate and max_bandwidth),
 # RESULTS (bench/RESULTS.md), RAW_DIR (raw TSV and logs of failed runs; default
 # bench/results-<UTC time>/, git-ignored), OURS_FLAGS (extra flags for our CLI, default none),
 # BENCH_NOTE (a sentence for RESULTS.md, e.g. that the machine was shared).
@@ -295,5 +296,8 @@ if [ "${FANOUT:-1}" = 1 ]; then
 fi
 if [ "${CHAIN:-1}" = 1 ]; then
   bash "$BENCH_DIR/chain.sh" "$BENCH_BIN" "$RESULTS"
+fi
+if [ "${CAPS:-1}" = 1 ]; then
+  bash "$BENCH_DIR/caps.sh" "$BENCH_BIN" "$RESULTS"
 fi
 log "bench done"

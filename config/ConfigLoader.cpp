@@ -401,9 +401,9 @@ class Loader {
   }
 
   bool readRegistry(const Entry& host, const std::string& path, RegistryConfig& registry) {
-    const auto fields = reader_.mapping(
-        host.value, path,
-        {"insecure", "certs_dir", "auth_file", "username", "password_file", "max_connections", "max_bandwidth"});
+    const auto fields = reader_.mapping(host.value, path,
+                                        {"insecure", "certs_dir", "auth_file", "username", "password_file",
+                                         "max_connections", "max_bandwidth", "windows"});
     if (!fields) return false;
     const std::size_t errorsBefore = reader_.errorCount();
     if (const Entry* f = findEntry(*fields, "insecure")) {
@@ -429,6 +429,10 @@ class Loader {
         else
           registry.maxBandwidth = *rate;
       }
+    }
+    if (const Entry* f = findEntry(*fields, "windows")) {
+      if (auto windows = detail::readWindows(reader_, f->value, childPath(path, "windows")))
+        registry.windows = std::move(*windows);
     }
     const Entry* user = findEntry(*fields, "username");
     const Entry* password = findEntry(*fields, "password_file");

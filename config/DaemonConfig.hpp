@@ -13,6 +13,7 @@
 
 #include "config/CronExpression.hpp"
 #include "engine/core/Error.hpp"
+#include "engine/core/TransferWindows.hpp"
 #include "engine/oci/Reference.hpp"
 #include "engine/oci/TagSelection.hpp"
 
@@ -81,6 +82,7 @@ struct RegistryConfig {
   std::optional<std::filesystem::path> passwordFile;
   std::size_t maxConnections = kDefaultConnectionsPerRegistry;  // concurrency default unless set
   std::uint64_t maxBandwidth = 0;  // bytes/s to and from the host, every job together; 0: no cap
+  TransferWindows windows;         // when blob bytes may move to and from the host (UTC); empty: always
   bool operator==(const RegistryConfig&) const = default;
 };
 
@@ -119,7 +121,8 @@ struct Schedule {
   bool copyPolicy = false;
   bool keepGoing = false;
   bool enabled = true;
-  int line = 0;  // where the schedule starts in the config file, for messages
+  TransferWindows windows;  // when its jobs' blob bytes may move (UTC); empty: always
+  int line = 0;             // where the schedule starts in the config file, for messages
 
   // The next run after `t`, before jitter: t + every, or the cron's next minute.
   CronExpression::TimePoint nextRunAfter(CronExpression::TimePoint t) const;

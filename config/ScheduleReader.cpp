@@ -31,7 +31,7 @@ class ScheduleReader {
   std::optional<Schedule> read(const Located& at, const std::string& path) {
     const auto entries = reader_.mapping(at, path,
                                          {"name", "every", "cron", "jitter", "from", "to", "repos", "key",
-                                          "skip_verify", "copy_policy", "keep_going", "enabled"});
+                                          "skip_verify", "copy_policy", "keep_going", "enabled", "windows"});
     if (!entries) return std::nullopt;
     path_ = path;
     line_ = at.line;
@@ -46,6 +46,11 @@ class ScheduleReader {
     s.copyPolicy = flag("copy_policy", config_.defaults.copyPolicy, ok);
     s.keepGoing = flag("keep_going", config_.defaults.keepGoing, ok);
     s.enabled = flag("enabled", true, ok);
+    if (const Entry* w = get("windows")) {
+      auto windows = readWindows(reader_, w->value, childPath(path_, "windows"));
+      ok = windows.has_value() && ok;
+      if (windows) s.windows = std::move(*windows);
+    }
     if (!ok) return std::nullopt;
     return s;
   }
@@ -321,6 +326,36 @@ bool isValidName(std::string_view name) {
   const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
   return !name.empty() && name.size() <= kMaxNameLength && alnum(name.front()) &&
          std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '.' || c == '_' || c == '-'; });
+}
+
+std::optional<TransferWindows> readWindows(YamlReader& reader, const Located& at, const std::string& path) {
+  const auto items = reader.sequence(at, path);
+  if (!items) return std::nullopt;
+  if (items->empty()) {
+    reader.error(at.line, path, "lists no window; leave windows: out to transfer at any time");
+    return std::nullopt;
+  }
+  std::vector<std::string> specs;
+  bool ok = true;
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const std::string itemPath = indexPath(path, i);
+    const auto text = reader.string((*items)[i], itemPath);
+    if (!text) {
+      ok = false;
+      continue;
+    }
+    // Checked one by one so that the error is on the entry's own line.
+    if (auto st = TransferWindows::check(*text); !st) {
+      reader.error((*items)[i].line, itemPath, "\"" + *text + "\": " + st.error().message + " (times are UTC)");
+      ok = false;
+      continue;
+    }
+    specs.push_back(*text);
+  }
+  if (!ok) return std::nullopt;
+  auto windows = TransferWindows::parse(specs);
+  if (!windows) return std::nullopt;  // not reached: each entry parsed above
+  return std::move(*windows);
 }
 
 std::vector<Schedule> readSchedules(YamlReader& reader, const Located& at, const DaemonConfig& config,

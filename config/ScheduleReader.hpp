@@ -1,11 +1,13 @@
 #pragma once
 // Reads the `schedules:` list of syncd.yaml. Internal to the config library.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/DaemonConfig.hpp"
 #include "config/YamlReader.hpp"
+#include "engine/core/TransferWindows.hpp"
 
 namespace autonomy::config::detail {
 
@@ -14,6 +16,9 @@ namespace autonomy::config::detail {
 bool isValidName(std::string_view name);
 inline constexpr std::string_view kNameRule =
     "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+// A `windows:` list (on a schedule or a registry), each entry checked on its own line.
+std::optional<TransferWindows> readWindows(YamlReader& reader, const Located& at, const std::string& path);
 
 // Schedules need the keys (to check `key:` names) and the defaults, so those are read first.
 std::vector<Schedule> readSchedules(YamlReader& reader, const Located& at, const DaemonConfig& config,

@@ -24,6 +24,8 @@ std::vector<api::ScheduleView> DaemonBackend::schedules() {
     v.copyPolicy = s.copyPolicy;
     v.keepGoing = s.keepGoing;
     v.enabled = s.enabled;
+    v.windows = s.windows.specs();
+    v.windowOpen = s.windows.isOpen(TransferWindows::Clock::now());
     if (st.lastRun) v.lastRun = jobs::formatRfc3339(*st.lastRun);
     if (st.nextRun) v.nextRun = jobs::formatRfc3339(*st.nextRun);
     v.lastJob = st.lastJob;
@@ -43,7 +45,9 @@ api::MetricsSnapshot DaemonBackend::metrics() {
   m.runningJobs = scheduler_.runningJobs();
   m.queuedJobs = scheduler_.queuedJobs();
   for (const auto& [host, limiter] : scheduler_.pool().rates())
-    m.bandwidth[host] = {limiter->rate(), limiter->bytesPaced()};
+    m.bandwidth[host] = {limiter->rate(), limiter->bytesPaced(), limiter->currentRate(), limiter->windows().isOpen(),
+                         limiter->windows().pausedTime().count()};
+  m.schedulePausedSeconds = scheduler_.schedulePausedSeconds();
   m.triggers = schedules_.triggersReceived();
   m.notify = notifier_.stats();
   return m;

@@ -46,9 +46,18 @@ std::size_t EngineSettings::connectionLimit(const std::string& host) const {
 
 void EngineSettings::applyLimits(registry::ConnectionPool& pool) const {
   pool.setDefaultLimit(std::max<std::size_t>(1, config_.concurrency.connectionsPerRegistry));
-  // Caps reach transfers already running: their connections pace through these same limiters.
-  for (const auto& [host, limiter] : pool.rates()) limiter->setRate(config_.registryFor(host).maxBandwidth);
-  for (const auto& [host, r] : config_.registries) pool.rateFor(host)->setRate(r.maxBandwidth);
+  // Caps and windows reach transfers already running: their connections pace through these
+  // same limiters.
+  for (const auto& [host, limiter] : pool.rates()) {
+    const auto& r = config_.registryFor(host);
+    limiter->setRate(r.maxBandwidth);
+    limiter->windows().set(r.windows);
+  }
+  for (const auto& [host, r] : config_.registries) {
+    const auto limiter = pool.rateFor(host);
+    limiter->setRate(r.maxBandwidth);
+    limiter->windows().set(r.windows);
+  }
   for (const auto& [host, r] : config_.registries) {
     for (const char* scheme : {"https", "http"}) {
       registry::Url u;

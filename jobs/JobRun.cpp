@@ -81,6 +81,8 @@ Status JobRun::prepare() {
   auto& ctx = copy_->context();
   ctx.progress = this;
   ctx.verdicts = env_.verdicts;
+  if (const auto gate = env_.scheduleWindows.find(spec.schedule); gate != env_.scheduleWindows.end())
+    ctx.window = gate->second;
   std::error_code ec;
   std::filesystem::create_directories(dir(), ec);
   if (ec) return makeError(ErrorCode::kIo, "job directory " + dir().string() + ": " + ec.message());

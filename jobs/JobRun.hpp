@@ -38,6 +38,7 @@ struct JobRunEnv {
   std::size_t blobsPerRepo = 4;
   SeedFunction seed;                            // empty: copy::runSeed
   copy::VerificationCache* verdicts = nullptr;  // shared by every job: see engine/copy/VerificationCache
+  std::map<std::string, async::WindowGatePtr> scheduleWindows;  // by schedule name: a schedule's job waits at it
 };
 
 // The daemon's adapter around the engine's copy::SyncRun: the run calls it back (RunHooks) to

@@ -23,17 +23,39 @@ JobScheduler::JobScheduler(const boost::asio::any_io_executor& executor, JobStor
       pool_(std::make_unique<registry::ConnectionPool>(executor)),
       repoSlots_(std::make_shared<async::AsyncGate>(executor, std::max<std::size_t>(1, options_.repoSlots))),
       locks_(executor),
-      idle_(executor) {
+      idle_(executor),
+      windowTimer_(executor) {
   idle_.expires_at(boost::asio::steady_timer::time_point::max());
-  settings_->applyLimits(*pool_);
+  applySettings();
 }
 
-JobScheduler::~JobScheduler() = default;
+JobScheduler::~JobScheduler() { *alive_ = false; }
 
 void JobScheduler::setSettings(std::shared_ptr<const EngineSettings> settings) {
   settings_ = std::move(settings);
-  // Limits apply to origins not yet connected to; the pool keeps the ones it has.
+  applySettings();
+  pump();  // a queued job whose schedule's window a reload opened starts now
+}
+
+void JobScheduler::applySettings() {
+  // Connection limits apply to origins not yet connected to; caps and windows reach the
+  // transfers already running, through the limiters and gates they hold.
   settings_->applyLimits(*pool_);
+  std::set<std::string> configured;
+  for (const auto& s : settings_->config().schedules) {
+    auto& gate = scheduleWindows_[s.name];
+    if (!gate) gate = std::make_shared<async::WindowGate>("schedule " + s.name);
+    gate->set(s.windows);
+    configured.insert(s.name);
+  }
+  for (const auto& [name, gate] : scheduleWindows_)  // a removed schedule's jobs hold back nothing
+    if (!configured.count(name)) gate->set(TransferWindows{});
+}
+
+std::map<std::string, double> JobScheduler::schedulePausedSeconds() const {
+  std::map<std::string, double> out;
+  for (const auto& [name, gate] : scheduleWindows_) out[name] = gate->pausedTime().count();
+  return out;
 }
 
 Status JobScheduler::start() {
@@ -62,6 +84,7 @@ JobRunEnv JobScheduler::env() const {
   e.blobsPerRepo = std::max<std::size_t>(1, options_.blobsPerRepo);
   e.seed = options_.seed;
   e.verdicts = &verdicts_;
+  e.scheduleWindows = scheduleWindows_;
   return e;
 }
 
@@ -188,6 +211,7 @@ Result<Cancelled> JobScheduler::cancel(const std::string& id) {
   if (isFinishedJobState(record.state)) return Cancelled{std::move(record), CancelStatus::kAlreadyFinished};
   // Queued (never started, or waiting to resume): it ends here.
   std::erase(queue_, id);
+  heldForWindow_.erase(id);
   JobRun run(env(), std::move(record));
   run.finishWithoutRunning(catalog::kStatusCancelled, std::nullopt);
   spdlog::info("job {}: cancelled while queued", id);
@@ -196,15 +220,34 @@ Result<Cancelled> JobScheduler::cancel(const std::string& id) {
 }
 
 void JobScheduler::pump() {
-  while (!shuttingDown_ && running_.size() < std::max<std::size_t>(1, options_.repoSlots) && !queue_.empty()) {
-    const std::string id = queue_.front();
-    queue_.pop_front();
+  const std::size_t slots = std::max<std::size_t>(1, options_.repoSlots);
+  bool heldBack = false;
+  // By index: starting a job can run it inline far enough to queue another (deque iterators
+  // would not survive that). Jobs before `next` wait for their schedule's window.
+  std::size_t next = 0;
+  while (!shuttingDown_ && running_.size() < slots && next < queue_.size()) {
+    const std::string id = queue_[next];
     auto found = store_.find(id);
     if (!found) {
       spdlog::error("job {}: {}", id, found.error().message);
+      queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(next));
       continue;
     }
-    if (!found->has_value() || (**found).state != kJobQueued) continue;
+    if (!found->has_value() || (**found).state != kJobQueued) {
+      queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(next));
+      continue;
+    }
+    // A schedule's job starts inside its windows: waiting queued, it holds no slot that a job
+    // without windows could use.
+    if (const auto& schedule = (**found).spec.schedule; !windowOpenFor(schedule)) {
+      if (heldForWindow_.insert(id).second)
+        spdlog::info("job {}: waits queued until a transfer window of schedule {} opens", id, schedule);
+      heldBack = true;
+      ++next;
+      continue;
+    }
+    heldForWindow_.erase(id);
+    queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(next));
     auto run = std::make_shared<JobRun>(env(), std::move(**found));
     running_.emplace(id, run);
     boost::asio::co_spawn(executor_, runJob(this, run), [id](const std::exception_ptr& e) {
@@ -216,6 +259,24 @@ void JobScheduler::pump() {
       }
     });
   }
+  if (heldBack) lookAgainForWindows();
+}
+
+bool JobScheduler::windowOpenFor(const std::string& schedule) const {
+  const auto gate = scheduleWindows_.find(schedule);
+  return schedule.empty() || gate == scheduleWindows_.end() || gate->second->isOpen();
+}
+
+void JobScheduler::lookAgainForWindows() {
+  if (windowTimerArmed_) return;
+  windowTimerArmed_ = true;
+  // Once a second, so that a window opening or a reload that drops windows is seen promptly.
+  windowTimer_.expires_after(std::chrono::seconds(1));
+  windowTimer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+    if (ec || !*alive) return;  // the scheduler is going away
+    windowTimerArmed_ = false;
+    pump();
+  });
 }
 
 boost::asio::awaitable<void> JobScheduler::runJob(JobScheduler* self, std::shared_ptr<JobRun> run) {
@@ -246,6 +307,7 @@ void JobScheduler::shutdown() {
   if (shuttingDown_) return;
   shuttingDown_ = true;
   queue_.clear();
+  windowTimer_.cancel();
   repoSlots_->close();
   for (auto& [id, run] : running_) run->interrupt();
 }

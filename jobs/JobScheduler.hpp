@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "engine/async/AsyncGate.hpp"
 #include "engine/copy/VerificationCache.hpp"
@@ -47,7 +48,8 @@ class JobScheduler {
   // Picks up the jobs the store has queued (including those a crash interrupted) and starts
   // running them; prunes old jobs.
   Status start();
-  // Jobs started from now on use these settings; running jobs keep theirs.
+  // Jobs started from now on use these settings; running jobs keep theirs, except for caps and
+  // windows (registries' and schedules'), which reach their transfers at once.
   void setSettings(std::shared_ptr<const EngineSettings> settings);
   std::shared_ptr<const EngineSettings> settings() const { return settings_; }
 
@@ -74,6 +76,8 @@ class JobScheduler {
   EventHub& events() { return events_; }
 
   Status pruneNow();
+  // Wall time each schedule's transfers spent paused outside its windows, since the start.
+  std::map<std::string, double> schedulePausedSeconds() const;
 
  private:
   static boost::asio::awaitable<void> runJob(JobScheduler* self, std::shared_ptr<JobRun> run);
@@ -81,6 +85,9 @@ class JobScheduler {
   void jobEnded(const std::string& id);
   void reportFinished(const JobRecord& record) const;
   JobRunEnv env() const;
+  void applySettings();
+  bool windowOpenFor(const std::string& schedule) const;
+  void lookAgainForWindows();
   Status validate(const JobSpec& spec) const;
 
   boost::asio::any_io_executor executor_;
@@ -93,10 +100,15 @@ class JobScheduler {
   RepoLocks locks_;
   mutable copy::VerificationCache verdicts_;  // across jobs: a re-seed of unchanged signatures fetches none
   JobMetrics metrics_;
+  std::map<std::string, async::WindowGatePtr> scheduleWindows_;  // by schedule name, kept across reloads
   std::deque<std::string> queue_;
   std::map<std::string, std::shared_ptr<JobRun>> running_;
   bool shuttingDown_ = false;
   boost::asio::steady_timer idle_;
+  std::set<std::string> heldForWindow_;  // queued jobs already logged as waiting for a window
+  boost::asio::steady_timer windowTimer_;
+  bool windowTimerArmed_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for handlers that outlive it
 };
 
 }  // namespace autonomy::jobs

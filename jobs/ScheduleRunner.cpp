@@ -45,7 +45,11 @@ void ScheduleRunner::apply(const std::vector<config::Schedule>& schedules) {
   for (const auto& s : schedules) {
     ScheduleState st;
     st.schedule = s;
-    if (auto old = states_.find(s.name); old != states_.end()) st.lastJob = old->second.lastJob;
+    if (auto old = states_.find(s.name); old != states_.end()) {
+      st.lastJob = old->second.lastJob;
+      // A trigger that arrived during a run still owes its run after a reload.
+      st.pendingTrigger = old->second.pendingTrigger && s.enabled;
+    }
     // After a restart the memory is empty, but the job store knows: a resumed job of this
     // schedule is its last run, so the due run waits for it instead of running beside it.
     if (st.lastJob.empty()) st.lastJob = unfinishedJobOf(s.name);

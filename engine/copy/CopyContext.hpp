@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/async/AsyncGate.hpp"
+#include "engine/async/WindowGate.hpp"
 #include "engine/catalog/SeedRecord.hpp"
 #include "engine/copy/BlobLedger.hpp"
 #include "engine/core/CancelToken.hpp"
@@ -52,6 +53,8 @@ struct CopyContext {
   TransferLimits limits;
   ProgressSink* progress = nullptr;
   VerificationCache* verdicts = nullptr;  // the daemon's: unchanged signatures are not re-fetched
+  // A schedule's transfer windows: outside them blob bytes wait at the source. Null: always.
+  async::WindowGatePtr window;
   CancelTokenPtr cancel;
 };
 

@@ -1,5 +1,7 @@
 #include "engine/copy/SourceStream.hpp"
 
+#include <functional>
+
 namespace autonomy::copy {
 
 using registry::Task;
@@ -14,6 +16,13 @@ SourceStream::SourceStream(CopyContext* ctx, std::string repo, const oci::Descri
 Task<Status> SourceStream::fill(char* data, std::size_t want) {
   std::size_t filled = 0;
   while (filled < want) {
+    if (ctx_->window && !ctx_->window->isOpen()) {
+      reader_.reset();  // no connection to the source is held through a pause
+      std::function<bool()> cancelled = [cancel = ctx_->cancel] { return cancel && cancel->cancelled(); };
+      const bool open = co_await ctx_->window->waitOpen(std::move(cancelled));
+      if (!open) co_return makeError(ErrorCode::kCancelled, what_ + ": cancelled while paused outside its windows");
+      continue;
+    }
     if (!reader_) {
       auto opened = co_await open();
       if (!opened) co_return opened;

@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <functional>
 #include <optional>
 
 namespace autonomy::registry {
@@ -241,6 +242,11 @@ Task<Result<HttpResponse>> Connection::readHeadOnly() {
   co_return co_await doReadHead(&impl_->plain, impl_.get(), &origin_);
 }
 
+Task<Result<std::size_t>> Connection::readBlobBody(char* buf, std::size_t size) {
+  co_await holdForWindows();
+  co_return co_await readBody(buf, size);
+}
+
 Task<Result<std::size_t>> Connection::readBody(char* buf, std::size_t size) {
   // Under a cap, one piece at a time, paid for once it has arrived.
   if (origin_.rate) size = std::min(size, origin_.rate->piece());
@@ -253,6 +259,15 @@ Task<Result<std::size_t>> Connection::readBody(char* buf, std::size_t size) {
   co_return got;
 }
 
+Task<void> Connection::holdForWindows() {
+  // Blob bodies wait outside the host's transfer windows; a cancel closes the socket (see
+  // Lease), which ends the wait.
+  if (!origin_.rate || origin_.rate->windows().isOpen()) co_return;
+  std::function<bool()> closed = [impl = impl_.get()] { return !impl->plain.socket().is_open(); };
+  const bool open = co_await origin_.rate->windows().waitOpen(std::move(closed));
+  (void)open;  // closed by a cancel: the next socket operation reports it
+}
+
 Task<Status> Connection::writeHead(HttpRequest request) {
   ++uses_;
   if (impl_->tls) co_return co_await doWriteHead(&*impl_->tls, impl_.get(), &origin_, std::move(request));
@@ -263,6 +278,7 @@ Task<Status> Connection::writeBody(const char* data, std::size_t size) {
   bodyBytesWritten_ += size;
   while (size > 0) {  // under a cap, one paced piece at a time
     const std::size_t n = origin_.rate ? std::min(size, origin_.rate->piece()) : size;
+    co_await holdForWindows();
     if (origin_.rate) co_await origin_.rate->pace(n);
     Status sent;
     if (impl_->tls)

@@ -40,10 +40,14 @@ class Connection {
 
   // Streaming download: send the request, read only the response head.
   Task<Result<HttpResponse>> sendAndReadHead(HttpRequest request);
-  // Next body bytes into buf; 0 at the end of the body.
+  // Next body bytes into buf; 0 at the end of the body. Paced by the host's cap.
   Task<Result<std::size_t>> readBody(char* buf, std::size_t size);
+  // The same for a blob's body, which also waits while the host's windows are closed (small
+  // bodies, such as manifests and tag lists, never do).
+  Task<Result<std::size_t>> readBlobBody(char* buf, std::size_t size);
 
-  // Streaming upload: head with Content-Length = request.streamLength, then body chunks.
+  // Streaming upload (a blob's): head with Content-Length = request.streamLength, then body
+  // chunks, paced by the host's cap and held while its windows are closed.
   Task<Status> writeHead(HttpRequest request);
   Task<Status> writeBody(const char* data, std::size_t size);
   Task<Result<HttpResponse>> readResponse(std::size_t bodyLimit);
@@ -61,6 +65,8 @@ class Connection {
  private:
   explicit Connection(Origin origin);
   Task<Result<HttpResponse>> readHeadOnly();
+  // Waits while the host's transfer windows are closed (blob bodies only).
+  Task<void> holdForWindows();
   Origin origin_;
   std::unique_ptr<Impl> impl_;
   int uses_ = 0;

@@ -78,7 +78,7 @@ void ConnectionPool::putBack(std::unique_ptr<Connection> conn) {
 
 RateLimiterPtr ConnectionPool::rateFor(const std::string& host) {
   auto& limiter = rates_[host];
-  if (!limiter) limiter = std::make_shared<RateLimiter>();
+  if (!limiter) limiter = std::make_shared<RateLimiter>(0, "registry " + host);
   return limiter;
 }
 

@@ -8,7 +8,19 @@
 
 namespace autonomy::registry {
 
-RateLimiter::RateLimiter(std::uint64_t bytesPerSecond) { setRate(bytesPerSecond); }
+namespace {
+
+constexpr std::int64_t kRateSeconds = 5;  // currentRate()'s span: long enough to smooth pieces
+
+std::int64_t steadySecond() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+RateLimiter::RateLimiter(std::uint64_t bytesPerSecond, std::string label) : windows_(std::move(label)) {
+  setRate(bytesPerSecond);
+}
 
 void RateLimiter::setRate(std::uint64_t bytesPerSecond) {
   std::lock_guard lock(mutex_);
@@ -36,11 +48,24 @@ std::uint64_t RateLimiter::bytesPaced() const {
   return paced_;
 }
 
+std::uint64_t RateLimiter::currentRate() const {
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = steadySecond();
+  std::uint64_t sum = 0;
+  for (const Second& s : recent_)  // whole seconds only: the current one is still filling
+    if (s.at < now && s.at >= now - kRateSeconds) sum += s.bytes;
+  return sum / kRateSeconds;
+}
+
 async::Task<void> RateLimiter::pace(std::uint64_t bytes) {
   TokenBucket::Clock::duration wait{};
   {
     std::lock_guard lock(mutex_);
     paced_ += bytes;
+    const std::int64_t now = steadySecond();
+    if (recent_.empty() || recent_.back().at != now) recent_.push_back({now, 0});
+    recent_.back().bytes += bytes;
+    while (recent_.front().at < now - kRateSeconds) recent_.pop_front();
     if (bucket_) wait = bucket_->reserve(bytes, TokenBucket::Clock::now());
   }
   if (wait <= TokenBucket::Clock::duration::zero()) co_return;

@@ -159,7 +159,7 @@ class BlobReader {
  public:
   BlobReader(Lease lease, std::uint64_t length) : lease_(std::move(lease)), length_(length) {}
   std::uint64_t length() const { return length_; }  // bytes this response will carry
-  Task<Result<std::size_t>> read(char* buf, std::size_t size) { return lease_->readBody(buf, size); }
+  Task<Result<std::size_t>> read(char* buf, std::size_t size) { return lease_->readBlobBody(buf, size); }
   void discard() { lease_.discard(); }
 
  private:

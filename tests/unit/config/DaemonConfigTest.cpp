@@ -215,3 +215,12 @@ TEST(MediaDirs, PathIsUnderComparesWholeComponents) {
   EXPECT_FALSE(pathIsUnder("/media", "/media/usb"));
   EXPECT_FALSE(pathIsUnder("/etc/passwd", "/media/usb"));
 }
+
+TEST(Registries, WindowsAreTimesOfDay) {
+  const auto c = loadOk("registries:\n  edge-a:\n    windows: [\"Mon-Fri 22:00-06:00\"]\n");
+  EXPECT_EQ(c.registryFor("edge-a").windows.specs(), std::vector<std::string>{"Mon-Fri 22:00-06:00"});
+  EXPECT_TRUE(c.registryFor("edge-c").windows.alwaysOpen()) << "no windows unless configured";
+  EXPECT_TRUE(contains(loadError("registries:\n  edge-a:\n    windows: [\"01:00-01:00\"]\n"),
+                       at(3, "registries.edge-a.windows[0]: \"01:00-01:00\": starts and ends at the same time")));
+  EXPECT_TRUE(contains(loadError("registries:\n  edge-a:\n    windows: nightly\n"), "registries.edge-a.windows"));
+}

@@ -75,9 +75,11 @@ TEST(ExampleConfig, CommentedExamplesLoadOnceUncommented) {
   EXPECT_EQ(edgeA.authFile, std::filesystem::path("/etc/autonomy/auth.json"));
   EXPECT_EQ(edgeA.maxConnections, 8u);
   EXPECT_EQ(edgeA.maxBandwidth, 10u * 1024 * 1024);
+  EXPECT_EQ(edgeA.windows.specs(), (std::vector<std::string>{"Mon-Fri 22:00-06:00", "Sat,Sun 00:00-24:00"}));
   ASSERT_EQ(c->schedules.size(), 1u);
   const Schedule& s = c->schedules[0];
   EXPECT_EQ(s.name, "reseed-edge-b");
+  EXPECT_EQ(s.windows.specs(), std::vector<std::string>{"01:00-05:00"});
   EXPECT_EQ(s.every, std::chrono::minutes{30});
   EXPECT_EQ(s.jitter, std::chrono::minutes{2});
   EXPECT_EQ(s.from, "edge-a.local:5000");

@@ -235,3 +235,17 @@ TEST(Schedules, BadSelectionsAreReportedWithLineAndPath) {
       << message;
   EXPECT_TRUE(contains(message, at(14, "schedules[0].repos[5]: missing repo:"))) << message;
 }
+
+TEST(Schedules, WindowsAreCheckedEntryByEntry) {
+  const auto c = loadOk(withSchedule("    every: 1h\n" + kRoute + "    key: fleet\n" +
+                                     "    windows: [\"01:00-05:00\", \"Sat,Sun 00:00-24:00\"]\n"));
+  EXPECT_EQ(c.schedules[0].windows.specs(), (std::vector<std::string>{"01:00-05:00", "Sat,Sun 00:00-24:00"}));
+  EXPECT_TRUE(loadOk(withSchedule("    every: 1h\n" + kRoute + "    key: fleet\n")).schedules[0].windows.alwaysOpen());
+  EXPECT_EQ(loadError(withSchedule("    every: 1h\n" + kRoute + "    key: fleet\n" +
+                                   "    windows:\n      - 01:00-05:00\n      - 25:00-06:00\n")),
+            at(12,
+               "schedules[0].windows[1]: \"25:00-06:00\": \"25:00\" is not a time of day (HH:MM, 00:00 to "
+               "23:59) (times are UTC)"));
+  EXPECT_TRUE(contains(loadError(withSchedule("    every: 1h\n" + kRoute + "    key: fleet\n    windows: []\n")),
+                       at(10, "schedules[0].windows: lists no window; leave windows: out to transfer at any time")));
+}

@@ -224,6 +224,22 @@ TEST_F(ScheduleRunnerTest, TriggersCoalesceWhileQueuedAndFollowARunningJobOnce) 
   EXPECT_EQ(counted.at({"reseed", "after_running"}), 3u);
 }
 
+TEST_F(ScheduleRunnerTest, AReloadKeepsTheRunATriggerDuringARunningJobOwes) {
+  engine_.delay = 600ms;
+  runner_->apply({every(24h)});
+  auto first = runner_->trigger("reseed", "test");
+  ASSERT_TRUE(first.ok() && first->job);
+  ASSERT_TRUE(runUntil(io_, [&] { return engine_.inFlight == 1; }));
+  auto during = runner_->trigger("reseed", "test");
+  ASSERT_TRUE(during.ok());
+  EXPECT_EQ(during->outcome, TriggerOutcome::kAfterRunning);
+  runner_->apply({every(24h)});  // a SIGHUP while the run is going
+  runner_->start();
+  EXPECT_TRUE(runUntil(
+      io_, [&] { return jobCount() == 2; }, 5s))
+      << "the run the trigger asked for still follows";
+}
+
 TEST_F(ScheduleRunnerTest, TriggersStartNothingForDisabledOrUnknownSchedules) {
   auto s = every(1h);
   s.enabled = false;
