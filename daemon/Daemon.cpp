@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <cstdlib>
+#include <string_view>
 
 #include "config/ConfigLoader.hpp"
 #include "daemon/Logging.hpp"
@@ -179,7 +180,13 @@ void Daemon::reload() {
   options.checkFiles = true;
   auto loaded = config::loadConfigFile(configPath_, options);
   if (!loaded) {
-    spdlog::error("reload failed; keeping the running configuration:\n{}", loaded.error().message);
+    spdlog::error("reload failed; keeping the running configuration:");
+    std::string_view rest = loaded.error().message;  // one error per line, as --check-config prints them
+    while (!rest.empty()) {
+      const auto end = rest.find('\n');
+      spdlog::error("  {}", rest.substr(0, end));
+      rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+    }
     notifier_->ready(statusLine());
     return;
   }
@@ -207,9 +214,11 @@ void Daemon::reload() {
   scheduler_->setSettings(settings_);
   schedules_->apply(config_.schedules);
   notify_->setTargets(config_.notify);
-  spdlog::info("reloaded: {} schedule(s), {} registr{}, {} key(s); running jobs keep their settings",
-               config_.schedules.size(), config_.registries.size(), config_.registries.size() == 1 ? "y" : "ies",
-               config_.keys.size());
+  spdlog::info(
+      "reloaded: {} schedule(s), {} registr{}, {} key(s); running jobs keep their settings except "
+      "bandwidth caps and windows",
+      config_.schedules.size(), config_.registries.size(), config_.registries.size() == 1 ? "y" : "ies",
+      config_.keys.size());
   notifier_->ready(statusLine());
 }
 

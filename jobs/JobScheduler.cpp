@@ -53,8 +53,10 @@ void JobScheduler::applySettings() {
 }
 
 std::map<std::string, double> JobScheduler::schedulePausedSeconds() const {
-  std::map<std::string, double> out;
-  for (const auto& [name, gate] : scheduleWindows_) out[name] = gate->pausedTime().count();
+  std::map<std::string, double> out;  // configured schedules only: a removed one's series ends
+  for (const auto& s : settings_->config().schedules)
+    if (const auto gate = scheduleWindows_.find(s.name); gate != scheduleWindows_.end())
+      out[s.name] = gate->second->pausedTime().count();
   return out;
 }
 

@@ -17,10 +17,12 @@ Task<Status> SourceStream::fill(char* data, std::size_t want) {
   std::size_t filled = 0;
   while (filled < want) {
     if (ctx_->window && !ctx_->window->isOpen()) {
-      reader_.reset();  // no connection to the source is held through a pause
+      // The read stays open through the pause: dropping it would throw away what the socket
+      // buffers already hold, and A would send those bytes again. If A drops it meanwhile, the
+      // read reopens at offset_ as after any break.
       std::function<bool()> cancelled = [cancel = ctx_->cancel] { return cancel && cancel->cancelled(); };
       const bool open = co_await ctx_->window->waitOpen(std::move(cancelled));
-      if (!open) co_return makeError(ErrorCode::kCancelled, what_ + ": cancelled while paused outside its windows");
+      if (!open) co_return makeError(ErrorCode::kCancelled, "cancelled while paused outside its schedule's windows");
       continue;
     }
     if (!reader_) {

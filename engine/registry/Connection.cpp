@@ -48,6 +48,12 @@ void fillResponse(const Message& m, HttpResponse& out) {
   out.status = m.result_int();
   for (const auto& f : m) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
 }
+
+// A blob body given up while it waited for a window (its socket was closed by a cancel).
+Error cancelledWhilePaused() {
+  return makeError(ErrorCode::kCancelled, "cancelled while paused outside the host's transfer windows");
+}
+
 }  // namespace
 
 struct Connection::Impl {
@@ -243,7 +249,9 @@ Task<Result<HttpResponse>> Connection::readHeadOnly() {
 }
 
 Task<Result<std::size_t>> Connection::readBlobBody(char* buf, std::size_t size) {
+  const bool paused = origin_.rate && !origin_.rate->windows().isOpen();
   co_await holdForWindows();
+  if (paused && !impl_->plain.socket().is_open()) co_return cancelledWhilePaused();
   co_return co_await readBody(buf, size);
 }
 
@@ -261,11 +269,11 @@ Task<Result<std::size_t>> Connection::readBody(char* buf, std::size_t size) {
 
 Task<void> Connection::holdForWindows() {
   // Blob bodies wait outside the host's transfer windows; a cancel closes the socket (see
-  // Lease), which ends the wait.
+  // Lease), which ends the wait. The callers then stop before pacing or sending anything.
   if (!origin_.rate || origin_.rate->windows().isOpen()) co_return;
   std::function<bool()> closed = [impl = impl_.get()] { return !impl->plain.socket().is_open(); };
   const bool open = co_await origin_.rate->windows().waitOpen(std::move(closed));
-  (void)open;  // closed by a cancel: the next socket operation reports it
+  (void)open;  // the socket says which
 }
 
 Task<Status> Connection::writeHead(HttpRequest request) {
@@ -278,7 +286,9 @@ Task<Status> Connection::writeBody(const char* data, std::size_t size) {
   bodyBytesWritten_ += size;
   while (size > 0) {  // under a cap, one paced piece at a time
     const std::size_t n = origin_.rate ? std::min(size, origin_.rate->piece()) : size;
+    const bool paused = origin_.rate && !origin_.rate->windows().isOpen();
     co_await holdForWindows();
+    if (paused && !impl_->plain.socket().is_open()) co_return cancelledWhilePaused();
     if (origin_.rate) co_await origin_.rate->pace(n);
     Status sent;
     if (impl_->tls)

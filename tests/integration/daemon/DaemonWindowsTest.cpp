@@ -3,6 +3,7 @@
 // paused transfer go on from where it stopped; a schedule's run due outside its windows waits
 // queued. The windows here are minutes away from now, and a reload opens them.
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include "tests/integration/daemon/DaemonFixture.hpp"
@@ -28,6 +29,24 @@ std::string closedWindow() {
 }
 
 std::uint64_t bytesOf(const json& job) { return job["bytes"].get<std::uint64_t>(); }
+
+// Body bytes a registry's access log says it served for blob GETs of `repo` (cut-off reads
+// count what was written before the cut).
+std::uint64_t blobBytesServed(const RegistryProcess& registry, const std::string& repo) {
+  std::istringstream log(registry.logText());
+  const std::string needle = "\"GET /v2/" + repo + "/blobs/";
+  std::uint64_t total = 0;
+  for (std::string line; std::getline(log, line);) {
+    const auto at = line.find(needle);
+    if (at == std::string::npos) continue;
+    const auto status = line.find("\" ", at);  // `" 200 8390807 "`
+    std::istringstream fields(line.substr(status + 2));
+    int code = 0;
+    std::uint64_t bytes = 0;
+    if (fields >> code >> bytes) total += bytes;
+  }
+  return total;
+}
 
 class DaemonWindows : public DaemonIntegration {
  protected:
@@ -133,6 +152,10 @@ TEST_F(DaemonWindows, AScheduleRunOutsideItsWindowsWaitsQueuedAndPausesWhenTheyC
   writeConfig(open);
   daemon().sendSignal(SIGHUP);
   expectCompleted(id);
+  // The pause kept the read from A open: what its socket buffers held was not fetched again.
+  const std::uint64_t served = blobBytesServed(a(), "metered/app");
+  EXPECT_GE(served, kLayer) << "the access log is read: " << a().logText();
+  EXPECT_LE(served, kLayer + 256 * 1024) << a().logText();
 }
 
 }  // namespace
