@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "tests/support/process/TempDir.hpp"
 #include "tests/support/signer/CosignSigner.hpp"
@@ -428,21 +430,20 @@ TEST_F(RoutesTest, MetricsExposeJobsReposBytesVerificationAndLatency) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.contentType.rfind("text/plain; version=0.0.4", 0), 0u);
   const auto& m = r.body;
-  for (const char* line :
-       {"autonomy_syncd_jobs{state=\"queued\"} 1", "autonomy_syncd_repos_total{outcome=\"copied\"} 3",
-        "autonomy_syncd_bytes_copied_total 4096", "autonomy_syncd_verification_failures_total 2",
-        "autonomy_syncd_registry_bytes_copied_total{registry=\"edge-b.local:5000\"} 4096",
-        "autonomy_syncd_repo_failures_total{class=\"network\"} 1",
-        "# TYPE autonomy_syncd_http_request_duration_seconds histogram",
-        "autonomy_syncd_http_request_duration_seconds_count{route=\"/v1/jobs\"} 2",
-        "autonomy_syncd_http_request_duration_seconds_bucket{route=\"/v1/jobs\",le=\"+Inf\"} 2",
-        "autonomy_syncd_http_requests_total{route=\"/v1\",code=\"401\"} 1",
-        "autonomy_syncd_schedule_triggers_total{schedule=\"reseed-edge-b\",outcome=\"started\"} 2",
-        "autonomy_syncd_notify_events_total{url=\"https://edge-c.local:7480/v1/schedules/x/trigger\",result=\"sent\"} "
-        "5",
-        "autonomy_syncd_notify_events_total{url=\"https://edge-c.local:7480/v1/schedules/x/"
-        "trigger\",result=\"dropped\"} 1",
-        "autonomy_syncd_notify_queued_events{url=\"https://edge-c.local:7480/v1/schedules/x/trigger\"} 2"})
+  const std::string notifyUrl = "\"https://edge-c.local:7480/v1/schedules/x/trigger\"";
+  for (const std::string& line : std::vector<std::string>{
+           "autonomy_syncd_jobs{state=\"queued\"} 1", "autonomy_syncd_repos_total{outcome=\"copied\"} 3",
+           "autonomy_syncd_bytes_copied_total 4096", "autonomy_syncd_verification_failures_total 2",
+           "autonomy_syncd_registry_bytes_copied_total{registry=\"edge-b.local:5000\"} 4096",
+           "autonomy_syncd_repo_failures_total{class=\"network\"} 1",
+           "# TYPE autonomy_syncd_http_request_duration_seconds histogram",
+           "autonomy_syncd_http_request_duration_seconds_count{route=\"/v1/jobs\"} 2",
+           "autonomy_syncd_http_request_duration_seconds_bucket{route=\"/v1/jobs\",le=\"+Inf\"} 2",
+           "autonomy_syncd_http_requests_total{route=\"/v1\",code=\"401\"} 1",
+           "autonomy_syncd_schedule_triggers_total{schedule=\"reseed-edge-b\",outcome=\"started\"} 2",
+           "autonomy_syncd_notify_events_total{url=" + notifyUrl + ",result=\"sent\"} 5",
+           "autonomy_syncd_notify_events_total{url=" + notifyUrl + ",result=\"dropped\"} 1",
+           "autonomy_syncd_notify_queued_events{url=" + notifyUrl + "} 2"})
     EXPECT_NE(m.find(line), std::string::npos) << line << "\n" << m;
 }
 
